@@ -1,0 +1,198 @@
+"""The records that travel between pipeline stages.
+
+Field names follow Sentry's event protocol and OpenTelemetry's semantic conventions where
+they exist, so events from an SDK, a log file and a trace export mean the same thing.
+This module imports nothing of faultlens: every stage depends on it, never the other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+LEVELS: tuple[str, ...] = ("debug", "info", "warning", "error", "fatal")
+"""Levels from least to most severe; `LEVEL_RANK[level]` orders them."""
+
+LEVEL_RANK: dict[str, int] = {name: rank for rank, name in enumerate(LEVELS)}
+
+
+@dataclass(slots=True)
+class Frame:
+    """One stack frame, as Sentry's `stacktrace.frames[]` item."""
+
+    function: str | None = None
+    module: str | None = None
+    filename: str | None = None
+    abs_path: str | None = None
+    lineno: int | None = None
+    colno: int | None = None
+    in_app: bool | None = None
+    context_line: str | None = None
+
+
+@dataclass(slots=True)
+class ExceptionInfo:
+    """One exception of a chain.
+
+    `frames` run caller first, the raising frame last. `relation` says how this exception
+    relates to the one after it in the event's chain: "cause", "context", "inner",
+    "suppressed", "group" or None for the last one raised.
+    """
+
+    type: str
+    value: str = ""
+    module: str | None = None
+    handled: bool | None = None
+    frames: list[Frame] = field(default_factory=list)
+    frames_omitted: int = 0
+    relation: str | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    """Where an event came from: a file and line, or the endpoint it arrived by."""
+
+    path: str
+    line: int | None = None
+    offset: int | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    """One error, warning or log record after extraction.
+
+    `exceptions` holds the chain oldest first (the root cause first, the one finally raised
+    last), as Sentry's `exception.values`. `id` is stable so that ingesting the same input
+    twice stores it once.
+    """
+
+    id: str
+    timestamp: datetime
+    level: str
+    message: str
+    source: Source
+    service: str | None = None
+    environment: str | None = None
+    host: str | None = None
+    release: str | None = None
+    logger: str | None = None
+    thread: str | None = None
+    template: str | None = None
+    exceptions: list[ExceptionInfo] = field(default_factory=list)
+    stacktrace: str | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    correlation_id: str | None = None
+    user_id: str | None = None
+    user_ip: str | None = None
+    session_id: str | None = None
+    http_method: str | None = None
+    http_path: str | None = None
+    http_status: int | None = None
+    duration_ms: float | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str | None = None
+    explicit_fingerprint: str | None = None
+    grouping: list[str] = field(default_factory=list)
+
+    @property
+    def primary_exception(self) -> ExceptionInfo | None:
+        """The exception finally raised: the last of the chain."""
+        return self.exceptions[-1] if self.exceptions else None
+
+
+@dataclass(slots=True)
+class Span:
+    """One span of a distributed trace."""
+
+    trace_id: str
+    span_id: str
+    name: str
+    start: datetime
+    end: datetime
+    service: str | None = None
+    parent_span_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    status_message: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Deploy:
+    """A release of a service going live, and how we learned of it."""
+
+    service: str
+    release: str
+    time: datetime
+    source: str
+    commit: str | None = None
+    previous_release: str | None = None
+
+
+@dataclass(slots=True)
+class VolumeBucket:
+    """Count of all records (errors or not) of one service and level in one minute.
+
+    Error rates need a denominator; storing every info line would make the store grow with
+    the input, so ordinary lines are counted here instead.
+    """
+
+    service: str
+    minute: datetime
+    level: str
+    count: int = 0
+    requests: int = 0
+    failed_requests: int = 0
+
+
+@dataclass(slots=True)
+class Issue:
+    """Events that share a fingerprint, summarised."""
+
+    fingerprint: str
+    title: str
+    type: str | None
+    message: str
+    level: str
+    count: int
+    users: int
+    services: list[str]
+    releases: list[str]
+    environments: list[str]
+    first_seen: datetime
+    last_seen: datetime
+    culprit: str | None = None
+    impact: float = 0.0
+    grouping: list[str] = field(default_factory=list)
+    sample: Event | None = None
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """What one run read, kept, skipped and why; shown in every report's summary."""
+
+    files: int = 0
+    records: int = 0
+    events: int = 0
+    events_new: int = 0
+    skipped_inputs: int = 0
+    skipped_lines: int = 0
+    problems: list[str] = field(default_factory=list)
+    formats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a renderer draws; renderers compute nothing of their own."""
+
+    generated_at: datetime
+    window_start: datetime | None
+    window_end: datetime | None
+    stats: IngestStats
+    issues: list[Issue]
+    total_events: int
+    services: list[str]
