@@ -79,6 +79,10 @@ class Event:
     logger: str | None = None
     thread: str | None = None
     template: str | None = None
+    title: str | None = None
+    culprit: str | None = None
+    platform: str | None = None
+    project: str = "default"
     exceptions: list[ExceptionInfo] = field(default_factory=list)
     stacktrace: str | None = None
     trace_id: str | None = None
@@ -195,4 +199,5 @@ class Report:
     stats: IngestStats
     issues: list[Issue]
     total_events: int
+    total_issues: int
     services: list[str]

@@ -1,0 +1,1 @@
+"""Analyses: questions asked of the store. They never parse text."""

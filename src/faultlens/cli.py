@@ -1,0 +1,166 @@
+"""The `faultlens` command line. Thin: parse options, run the pipeline, render the report."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from faultlens import __version__
+from faultlens.analysis.overview import build_report
+from faultlens.errors import FaultlensError, UsageError
+from faultlens.ingest.sniff import FORMAT_NAMES
+from faultlens.ingest.sources import InputRef, expand_inputs
+from faultlens.ingest.timestamps import parse_timestamp
+from faultlens.model import LEVELS
+from faultlens.report import RENDERERS
+from faultlens.report.terminal import render_terminal
+from faultlens.runner import Ingestor, IngestOptions
+from faultlens.store import DEFAULT_DB, open_store
+
+app = typer.Typer(
+    name="faultlens",
+    help="Error analysis and resolution: group, classify and explain the errors in your logs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"faultlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Error analysis and resolution for the logs, traces and SDK events a team already has."""
+
+
+DbOption = Annotated[str, typer.Option("--db", help=f"Store: a DuckDB file (default {DEFAULT_DB}) or :memory:.")]
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Log files, directories, globs, or - for standard input.")],
+    db: DbOption = DEFAULT_DB,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    input_format: Annotated[str, typer.Option(
+        "--input-format", help="Input format: auto (detected per file), json, logfmt, docker, cri, text, or a "
+        "text dialect such as log4j, access-log, syslog-3164.")] = "auto",
+    service: Annotated[str | None, typer.Option(help="Service name for records that do not name one.")] = None,
+    min_level: Annotated[str, typer.Option(help="Lowest level kept as an event: debug, info, warning, error, "
+                                           "fatal.")] = "warning",
+    app_package: Annotated[list[str] | None, typer.Option(
+        "--app-package", help="Module or path prefix of your own code (repeatable); marks frames in-app.")] = None,
+    since: Annotated[str | None, typer.Option(help="Report only events at or after this time (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Report only events at or before this time (ISO 8601).")] = None,
+    limit: Annotated[int, typer.Option(help="Issues to show in the table and Markdown reports.")] = 25,
+) -> None:
+    """Read logs, group their errors into issues and rank them by impact."""
+    if input_format not in FORMAT_NAMES:
+        raise UsageError(f"--input-format {input_format!r} is not one of: {', '.join(FORMAT_NAMES)}")
+    if min_level not in LEVELS:
+        raise UsageError(f"--min-level {min_level!r} is not one of: {', '.join(LEVELS)}")
+    window = (_time_option("--since", since), _time_option("--until", until))
+    options = IngestOptions(input_format=input_format, service=service, min_level=min_level,
+                            app_packages=app_package or ())
+    store = open_store(db)
+    try:
+        with _progress(paths) as advance:
+            ingestor = Ingestor(store, options, progress=advance, warn=_warn)
+            try:
+                stats = ingestor.run(paths)
+            except KeyboardInterrupt:
+                err.print(f"[yellow]interrupted: {ingestor.stats.events_new:,} new events were stored[/yellow]")
+                raise typer.Exit(130) from None
+        if stats.files == 0:
+            raise UsageError("nothing readable was given; name log files, directories, globs or - for stdin")
+        report = build_report(store, stats, since=window[0], until=window[1],
+                              limit=None if output_format is OutputFormat.json else limit)
+    finally:
+        store.close()
+    if output_format is OutputFormat.table:
+        if output is not None:
+            with output.open("w", encoding="utf-8") as handle:
+                render_terminal(report, Console(file=handle, width=160, no_color=True))
+        else:
+            render_terminal(report, Console())
+        return
+    text = RENDERERS[output_format.value](report)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _time_option(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise UsageError(f"{name} {value!r} is not a time; write it as ISO 8601, e.g. 2026-11-28T14:00:00Z")
+    return parsed
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _progress(paths: list[str]) -> Iterator[object]:
+    """A progress bar on stderr for inputs of known size, only when stderr is a terminal."""
+    if not err.is_terminal:
+        yield None
+        return
+    total = sum(ref.size or 0 for ref in expand_inputs(paths) if isinstance(ref, InputRef))
+    columns = (TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("read", total=total or None)
+        yield lambda n: progress.advance(task, n)
+
+
+def main() -> None:
+    """Entry point: user errors become one red line and an exit code, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except FaultlensError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("[yellow]aborted[/yellow]")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        raise

@@ -1,0 +1,1 @@
+"""Grouping: message templates and fingerprints that decide which events are one issue."""

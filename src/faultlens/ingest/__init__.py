@@ -1,0 +1,1 @@
+"""Reading inputs: sources, format sniffing, decoders and the multi-line assembler."""

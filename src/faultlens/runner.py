@@ -1,0 +1,179 @@
+"""The runner: moves records from the pipeline into the store, for the CLI and the server alike.
+
+Ordinary lines are only counted (per service, minute and level) so the store grows with the
+errors, not with the input; records at or above the kept level go through extraction and
+enrichment and are appended in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from faultlens.enrich import Enricher, default_chain, run_chain
+from faultlens.errors import FaultlensError, SourceError
+from faultlens.ingest.extract import Extractor
+from faultlens.ingest.fieldmap import peek
+from faultlens.ingest.reader import ReadResult, read_records
+from faultlens.ingest.record import Record
+from faultlens.ingest.sources import InputRef, expand_inputs
+from faultlens.ingest.timestamps import parse_timestamp
+from faultlens.model import LEVEL_RANK, Event, IngestStats, VolumeBucket
+from faultlens.store.base import SourceState, Store
+
+BATCH_EVENTS = 5000
+_ROTATION_SUFFIX = re.compile(r"(\.(log|txt|json|jsonl|ndjson|out|err|gz|zst|\d+))+$|[-_.]\d{4}-?\d\d-?\d\d.*$")
+_GENERIC_STEMS = frozenset({"app", "application", "error", "errors", "access", "server", "output", "log", "logs",
+                            "stdout", "stderr", "messages", "syslog", "debug", "info", "main", "current", "combined"})
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes read since the last call."""
+
+
+@dataclass(slots=True)
+class IngestOptions:
+    input_format: str | None = None
+    service: str | None = None
+    min_level: str = "warning"
+    app_packages: Sequence[str] = ()
+    project: str = "default"
+    chain: list[Enricher] = field(default_factory=list)
+
+
+def service_from_path(path: str) -> str | None:
+    """`order-service/order-service.log.1.gz` → `order-service`; a generic name takes its folder's."""
+    if path == "-":
+        return None
+    stem = _ROTATION_SUFFIX.sub("", os.path.basename(path))
+    if stem.lower() in _GENERIC_STEMS or not stem:
+        parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        return parent or stem or None
+    return stem
+
+
+class Ingestor:
+    """Reads inputs into a store; keeps what it saw in `stats` even when interrupted."""
+
+    def __init__(self, store: Store, options: IngestOptions, progress: Progress | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.store = store
+        self.options = options
+        self.progress = progress
+        self.warn = warn or (lambda message: None)
+        self.stats = IngestStats()
+        self.chain = options.chain or default_chain(options.app_packages)
+        self.min_rank = LEVEL_RANK[options.min_level]
+        self._pending: list[Event] = []
+        self._volume: dict[tuple[str, datetime, str], VolumeBucket] = {}
+
+    def run(self, specs: Iterable[str]) -> IngestStats:
+        try:
+            for item in expand_inputs(list(specs)):
+                if isinstance(item, SourceError):
+                    self._skip(item)
+                    continue
+                self._ingest_one(item)
+        finally:
+            self.flush()
+        return self.stats
+
+    def _ingest_one(self, ref: InputRef) -> None:
+        result = ReadResult()
+        path = ref.path if ref.is_stdin else os.path.abspath(ref.path)
+        previous = None if ref.is_stdin else self.store.source_state(path)
+        default_service = self.options.service or service_from_path(ref.path)
+        fallback = _file_time(ref)
+        extract = Extractor(default_service, fallback)
+        seen_lines = 0
+        head_hash = ""
+        resume = 0
+        reported = 0
+        try:
+            for record in read_records(ref, result, self.options.input_format):
+                if not head_hash:
+                    head_hash = _head_hash(record)
+                    resume = previous.lines if previous and previous.head_hash == head_hash else 0
+                self.stats.records += 1
+                seen_lines = record.line
+                if record.line > resume:
+                    self._count(record, default_service)
+                if LEVEL_RANK.get(record.level or "info", 1) >= self.min_rank or record.extra:
+                    self._keep(record, extract)
+                if self.progress and result.bytes_read != reported:
+                    self.progress(result.bytes_read - reported)
+                    reported = result.bytes_read
+        except FaultlensError as exc:
+            self._skip(exc)
+            return
+        finally:
+            for problem in result.problems:
+                self.stats.problems.append(str(problem))
+                self.warn(str(problem))
+            self.stats.skipped_lines += result.skipped_lines
+        self.stats.files += 1
+        self.stats.formats[result.format] = self.stats.formats.get(result.format, 0) + 1
+        if result.format == "empty":
+            self.warn(f"{ref.path}: empty input; nothing to read")
+        if head_hash and not ref.is_stdin:
+            self.flush()
+            self.store.record_source(SourceState(path, head_hash, max(seen_lines, result.lines)), result.format)
+
+    def _keep(self, record: Record, extract: Extractor) -> None:
+        event = run_chain(self.chain, extract(record))
+        if LEVEL_RANK[event.level] < self.min_rank:
+            return
+        event.project = self.options.project
+        self.stats.events += 1
+        self._pending.append(event)
+        if len(self._pending) >= BATCH_EVENTS:
+            self.flush()
+
+    def _count(self, record: Record, default_service: str | None) -> None:
+        stamp = parse_timestamp(record.ts_text)
+        if stamp is None:
+            return
+        fields = record.fields
+        service = peek(fields, "service") if fields and record.format in ("json", "logfmt") else fields.get("app")
+        key = (str(service or default_service or "unknown"), stamp.replace(second=0, microsecond=0),
+               record.level or "info")
+        bucket = self._volume.get(key)
+        if bucket is None:
+            bucket = self._volume[key] = VolumeBucket(key[0], key[1], key[2])
+        bucket.count += 1
+        status = fields.get("http.status_code") if fields else None
+        if isinstance(status, int):
+            bucket.requests += 1
+            if status >= 500:
+                bucket.failed_requests += 1
+
+    def flush(self) -> None:
+        """Write what is pending; called per batch, per file, and when the run ends or is interrupted."""
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.stats.events_new += self.store.append_events(batch)
+        if self._volume:
+            buckets, self._volume = list(self._volume.values()), {}
+            self.store.append_volume(buckets)
+
+    def _skip(self, error: FaultlensError) -> None:
+        self.stats.skipped_inputs += 1
+        self.stats.problems.append(str(error))
+        self.warn(str(error))
+
+
+def _head_hash(record: Record) -> str:
+    return hashlib.blake2b(f"{record.line}\0{record.message}".encode("utf-8", "replace"), digest_size=8).hexdigest()
+
+
+def _file_time(ref: InputRef) -> datetime:
+    """Records with no time of their own are placed at the file's modification time."""
+    if not ref.is_stdin:
+        try:
+            return datetime.fromtimestamp(os.path.getmtime(ref.path), tz=UTC)
+        except OSError:
+            pass
+    return datetime.now(UTC)

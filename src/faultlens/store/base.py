@@ -1,0 +1,44 @@
+"""The store interface: small on purpose, so each backend implements all of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from faultlens.model import Deploy, Event, Span, VolumeBucket
+
+
+@dataclass(slots=True)
+class SourceState:
+    """How far an input was read before, so re-reading it counts nothing twice."""
+
+    path: str
+    head_hash: str
+    lines: int
+
+
+class Store(Protocol):
+    """Append what the pipeline produced; answer the named queries analyses ask."""
+
+    def append_events(self, events: Sequence[Event]) -> int:
+        """Store events not stored before (by id); return how many were new."""
+
+    def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
+        """Add per-minute record counts."""
+
+    def append_spans(self, spans: Sequence[Span]) -> None: ...
+
+    def append_deploys(self, deploys: Sequence[Deploy]) -> None: ...
+
+    def source_state(self, path: str) -> SourceState | None: ...
+
+    def record_source(self, state: SourceState, fmt: str) -> None: ...
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a named query; each backend holds the SQL for every name."""
+
+    def window(self) -> tuple[datetime | None, datetime | None]: ...
+
+    def close(self) -> None: ...

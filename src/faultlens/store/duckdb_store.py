@@ -1,0 +1,172 @@
+"""The default store: one DuckDB file, written in Arrow batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from faultlens.errors import StoreError
+from faultlens.model import Deploy, Event, Span, VolumeBucket
+from faultlens.store.base import SourceState
+from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
+from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
+from faultlens.store.schema import DDL, SCHEMA_VERSION
+
+
+class DuckDBStore:
+    """A DuckDB file (or `:memory:`). One process at a time may hold it for writing."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self.con = duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    "the store is in use by another faultlens process (is `faultlens serve` running?); "
+                    "stop it or pass another --db", path=path) from None
+            raise StoreError(f"cannot open the store: {exc}; pass another --db", path=path) from None
+        except duckdb.Error as exc:
+            raise StoreError(f"not a faultlens store ({exc}); pass another --db", path=path) from None
+        try:
+            for statement in DDL:
+                self.con.execute(statement)
+            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot prepare the store's tables: {exc}", path=path) from None
+
+    def append_events(self, events: Sequence[Event]) -> int:
+        if not events:
+            return 0
+        table = events_to_arrow(events)
+        issues = _issue_rows(events)
+        try:
+            self.con.execute("BEGIN")
+            self.con.register("event_batch", table)
+            inserted = self.con.execute("INSERT OR IGNORE INTO events SELECT * FROM event_batch").fetchone()
+            self.con.unregister("event_batch")
+            self.con.register("issue_batch", issues)
+            self.con.execute("""
+                INSERT INTO issues SELECT project, fingerprint, title, type, level, culprit, 'unresolved',
+                                          first_seen, last_seen FROM issue_batch
+                ON CONFLICT (fingerprint) DO UPDATE SET
+                    first_seen = least(issues.first_seen, excluded.first_seen),
+                    last_seen = greatest(issues.last_seen, excluded.last_seen)""")
+            self.con.unregister("issue_batch")
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self.con.execute("ROLLBACK")
+            raise StoreError(f"cannot write events: {exc}", path=self.path) from None
+        return int(inserted[0]) if inserted else 0
+
+    def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
+        if not buckets:
+            return
+        table = pa.Table.from_pydict({
+            "service": [b.service for b in buckets],
+            "minute": [naive_utc(b.minute) for b in buckets],
+            "level": [b.level for b in buckets],
+            "count": [b.count for b in buckets],
+            "requests": [b.requests for b in buckets],
+            "failed_requests": [b.failed_requests for b in buckets],
+        })
+        self._insert_arrow("volume", table)
+
+    def append_spans(self, spans: Sequence[Span]) -> None:
+        if not spans:
+            return
+        table = pa.Table.from_pydict({
+            "trace_id": [s.trace_id for s in spans], "span_id": [s.span_id for s in spans],
+            "parent_span_id": [s.parent_span_id for s in spans], "service": [s.service for s in spans],
+            "name": [s.name for s in spans], "kind": [s.kind for s in spans],
+            "start": [naive_utc(s.start) for s in spans], "end": [naive_utc(s.end) for s in spans],
+            "status": [s.status for s in spans], "status_message": [s.status_message for s in spans],
+            "attributes": [orjson.dumps(s.attributes, default=str).decode() for s in spans],
+        })
+        self._insert_arrow("spans", table)
+
+    def append_deploys(self, deploys: Sequence[Deploy]) -> None:
+        if not deploys:
+            return
+        table = pa.Table.from_pydict({
+            "service": [d.service for d in deploys], "release": [d.release for d in deploys],
+            "time": [naive_utc(d.time) for d in deploys], "source": [d.source for d in deploys],
+            "commit": [d.commit for d in deploys], "previous_release": [d.previous_release for d in deploys],
+        })
+        self._insert_arrow("deploys", table)
+
+    def _insert_arrow(self, name: str, table: pa.Table) -> None:
+        try:
+            self.con.register("arrow_batch", table)
+            self.con.execute(f"INSERT INTO {name} SELECT * FROM arrow_batch")
+            self.con.unregister("arrow_batch")
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot write {name}: {exc}", path=self.path) from None
+
+    def source_state(self, path: str) -> SourceState | None:
+        row = self.con.execute("SELECT path, head_hash, lines FROM sources WHERE path = ?", [path]).fetchone()
+        return SourceState(*row) if row else None
+
+    def record_source(self, state: SourceState, fmt: str) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+            [state.path, state.head_hash, state.lines, fmt, naive_utc(datetime.now(UTC))],
+        )
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            sql = QUERIES[name]
+        except KeyError:
+            raise StoreError(f"no query named {name!r}") from None
+        bound = {key: _bind(params.get(key)) for key in QUERY_PARAMS[name]}
+        try:
+            cursor = self.con.execute(sql, bound) if bound else self.con.execute(sql)
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"query {name} failed: {exc}", path=self.path) from None
+        return [{col: _aware(value) for col, value in zip(columns, row, strict=True)} for row in rows]
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        row = self.query("window")[0]
+        return row["start"], row["end"]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _bind(value: Any) -> Any:
+    return naive_utc(value) if isinstance(value, datetime) else value
+
+
+def _aware(value: Any) -> Any:
+    return aware_utc(value) if isinstance(value, datetime) else value
+
+
+def _issue_rows(events: Sequence[Event]) -> pa.Table:
+    """One row per fingerprint in the batch: ON CONFLICT may touch each issue once per statement."""
+    by_fp: dict[str, dict[str, Any]] = {}
+    for event in events:
+        stamp = naive_utc(event.timestamp)
+        row = by_fp.get(event.fingerprint or "")
+        if row is None:
+            exc = event.primary_exception
+            by_fp[event.fingerprint or ""] = {
+                "project": event.project, "fingerprint": event.fingerprint, "title": event.title,
+                "type": exc.type if exc else None, "level": event.level, "culprit": event.culprit,
+                "first_seen": stamp, "last_seen": stamp,
+            }
+        else:
+            row["first_seen"] = min(row["first_seen"], stamp)
+            row["last_seen"] = max(row["last_seen"], stamp)
+    rows = list(by_fp.values())
+    return pa.Table.from_pylist(rows, schema=pa.schema([
+        ("project", pa.string()), ("fingerprint", pa.string()), ("title", pa.string()), ("type", pa.string()),
+        ("level", pa.string()), ("culprit", pa.string()), ("first_seen", pa.timestamp("us")),
+        ("last_seen", pa.timestamp("us")),
+    ]))

@@ -1,0 +1,64 @@
+"""Table definitions shared by the SQL backends; docs/store.md documents each column."""
+
+from __future__ import annotations
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "VARCHAR"),
+    ("project", "VARCHAR"),
+    ("fingerprint", "VARCHAR"),
+    ("timestamp", "TIMESTAMP"),
+    ("level", "VARCHAR"),
+    ("service", "VARCHAR"),
+    ("environment", "VARCHAR"),
+    ("host", "VARCHAR"),
+    ("release", "VARCHAR"),
+    ("logger", "VARCHAR"),
+    ("thread", "VARCHAR"),
+    ("platform", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("template", "VARCHAR"),
+    ("title", "VARCHAR"),
+    ("exc_type", "VARCHAR"),
+    ("exc_value", "VARCHAR"),
+    ("exc_module", "VARCHAR"),
+    ("culprit", "VARCHAR"),
+    ("exceptions", "VARCHAR"),
+    ("stacktrace", "VARCHAR"),
+    ("trace_id", "VARCHAR"),
+    ("span_id", "VARCHAR"),
+    ("parent_span_id", "VARCHAR"),
+    ("correlation_id", "VARCHAR"),
+    ("user_id", "VARCHAR"),
+    ("user_ip", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("http_method", "VARCHAR"),
+    ("http_path", "VARCHAR"),
+    ("http_status", "INTEGER"),
+    ("duration_ms", "DOUBLE"),
+    ("tags", "VARCHAR"),
+    ("context", "VARCHAR"),
+    ("grouping", "VARCHAR"),
+    ("source_path", "VARCHAR"),
+    ("source_line", "BIGINT"),
+)
+
+DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS events ("
+    + ", ".join(f"{name} {kind}" + (" PRIMARY KEY" if name == "id" else "") for name, kind in EVENT_COLUMNS)
+    + ")",
+    """CREATE TABLE IF NOT EXISTS issues (
+        project VARCHAR, fingerprint VARCHAR PRIMARY KEY, title VARCHAR, type VARCHAR, level VARCHAR,
+        culprit VARCHAR, status VARCHAR DEFAULT 'unresolved', first_seen TIMESTAMP, last_seen TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS volume (
+        service VARCHAR, minute TIMESTAMP, level VARCHAR, count BIGINT, requests BIGINT, failed_requests BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS spans (
+        trace_id VARCHAR, span_id VARCHAR, parent_span_id VARCHAR, service VARCHAR, name VARCHAR, kind VARCHAR,
+        start TIMESTAMP, "end" TIMESTAMP, status VARCHAR, status_message VARCHAR, attributes VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS deploys (
+        service VARCHAR, release VARCHAR, time TIMESTAMP, source VARCHAR, commit VARCHAR, previous_release VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS sources (
+        path VARCHAR PRIMARY KEY, head_hash VARCHAR, lines BIGINT, format VARCHAR, updated_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+)
+
+SCHEMA_VERSION = "1"
