@@ -1,0 +1,31 @@
+"""The `templates` command: one log message per line in, ``TEMPLATE_ID<TAB>TEMPLATE`` per line out.
+
+Two passes: the miner first learns every line, then each line is written with the template it
+ended up in, so early lines show the same, final template as late ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from faultlens.grouping.miner import TemplateMiner
+
+__all__ = ["write_templates"]
+
+
+def write_templates(lines: Iterable[str], out: TextIO) -> None:
+    """Write exactly one ``id<TAB>template`` line per input line, in input order."""
+    miner = TemplateMiner()
+    add = miner.add
+    mined = [add(line.rstrip("\r\n")).id for line in lines]
+    rendered: dict[str, str] = {}
+    for template in miner.templates():
+        rendered[template.id] = f"{template.id}\t{_one_line(template.template)}\n"
+    canonical = miner.canonical_id
+    out.write("".join(rendered.get(found) or rendered[canonical(found)] for found in mined))
+
+
+def _one_line(template: str) -> str:
+    """Tabs and line breaks inside a message would break the one-line-per-input contract."""
+    return template.replace("\t", " ").replace("\n", " ").replace("\r", " ")
