@@ -1,0 +1,99 @@
+"""Undo what logs, terminals, JSON and markdown do to a stack trace before a parser sees it.
+
+Parsers then read clean lines; each keeps the index of the original line it came from, so a
+trace found in a flattened or JSON-escaped line still points at the line where it was written.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+_ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]")
+_MARKDOWN_ESCAPE = re.compile(r"\\([_*<>\[\]#`])")
+_FLAT_ESCAPE = re.compile(r"\\([nrt\"\\/])")
+_FLAT_CHARS = {"n": "\n", "r": "", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
+_HTML_ENTITIES = ("&lt;", "&gt;", "&quot;", "&#39;", "&#x27;", "&amp;")
+
+MAX_EXPAND = 1 << 20
+"""A flattened line longer than this is left alone: decoding it would cost more than it tells."""
+
+
+@dataclass(slots=True)
+class Lines:
+    """Clean lines and, for each, the index of the line of the original text it came from."""
+
+    lines: list[str]
+    origin: list[int]
+
+
+def split_lines(text: str) -> Lines:
+    """Split text into clean lines: colours, CRLF, code fences, escapes and flattening undone."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
+    lines: list[str] = []
+    origin: list[int] = []
+    for index, raw in enumerate(text.split("\n")):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        flattened = line.count("\\n") >= 2 and len(line) <= MAX_EXPAND
+        parts = _expand_flattened(line) if flattened else [line]
+        for part in parts:
+            lines.append(_clean(part))
+            origin.append(index)
+    return Lines(lines, origin)
+
+
+def _clean(line: str) -> str:
+    """Blank out markdown fences and undo markdown and HTML escapes within one line."""
+    if "\r" in line:
+        line = line.replace("\r", "")
+    stripped = line.lstrip()
+    if stripped.startswith("```") or stripped.startswith("~~~"):
+        return ""
+    if "\\" in line and _has_markdown_escape(line):
+        line = _MARKDOWN_ESCAPE.sub(r"\1", line)
+    if "&" in line and any(entity in line for entity in _HTML_ENTITIES):
+        line = html.unescape(line)
+    return line
+
+
+def _has_markdown_escape(line: str) -> bool:
+    return "\\_" in line or "\\*" in line or "\\<" in line or "\\[" in line
+
+
+def _expand_flattened(line: str) -> list[str]:
+    """Split a line holding a trace with literal `\\n`: a JSON record, or a flattened string."""
+    start = line.find("{")
+    if start != -1 and line.rstrip().endswith("}"):
+        try:
+            record = orjson.loads(line[start:])
+        except orjson.JSONDecodeError:
+            record = None
+        if record is not None:
+            texts: list[str] = []
+            _collect_multiline(record, texts, 0)
+            if texts:
+                return [part for text in texts for part in text.split("\n")]
+    unescaped = _FLAT_ESCAPE.sub(lambda m: _FLAT_CHARS[m.group(1)], line)
+    return unescaped.split("\n")
+
+
+def _collect_multiline(value: Any, out: list[str], depth: int) -> None:
+    """Gather the string values that span several lines, depth first, in document order."""
+    if depth > 32:
+        return
+    if isinstance(value, str):
+        if "\n" in value:
+            out.append(value.replace("\r", ""))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_multiline(item, out, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_multiline(item, out, depth + 1)

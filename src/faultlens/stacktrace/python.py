@@ -1,0 +1,354 @@
+"""Python tracebacks: chained causes, exception groups, worker tracebacks, faulthandler dumps.
+
+Python prints the caller first and the raising frame last, and the root cause first, which is
+already the order faultlens keeps: frames and chains are taken as printed.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import is_record_boundary
+from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
+
+LANGUAGE = "python"
+MARKERS: tuple[str, ...] = ("Traceback (most recent call", 'File "', 'File \\"', "most recent call first")
+
+_HEADER = "Traceback (most recent call last)"
+_GROUP_HEADER = "Exception Group Traceback (most recent call last)"
+_FRAME = re.compile(r'File "(?P<path>[^"]{1,1024})", line (?P<lineno>\d{1,9})(?:,? in (?P<func>\S.{0,512}))?$')
+_EXCEPTION = re.compile(r"(?P<type>[A-Za-z_][\w.]{0,255})(?::(?: (?P<value>.*)|$)|$)")
+_REPEATED = re.compile(r"\[Previous line repeated (\d+) more times?\]")
+_CARETS = re.compile(r"[\s^~]+")
+_CHAINS = {
+    "The above exception was the direct cause of the following exception:": "cause",
+    "During handling of the above exception, another exception occurred:": "context",
+}
+_FAULTHANDLER_THREAD = re.compile(r"(?:Current thread|Thread) 0x[0-9a-fA-F]+ .{0,64}\(most recent call first\):")
+_LIBRARY_ROOTS = re.compile(r"(?:site-packages|dist-packages|lib/python\d(?:\.\d+)?|Lib)[/\\]")
+_MAX_MESSAGE_LINES = 200
+
+
+def find(lines: list[str]) -> list[ParsedTrace]:
+    """Every Python traceback in the lines, each with the chain it prints."""
+    found: list[ParsedTrace] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        if len(line) <= MAX_LINE and _starts_trace(line):
+            if _is_remote_wrapper(lines, i - 2):
+                i -= 2
+            start = i
+            if "most recent call first" in line:
+                exceptions, end = _parse_faulthandler(lines, i)
+                start = _faulthandler_start(lines, i)
+            else:
+                exceptions, end = _parse_chain(lines, i)
+            if exceptions and end > i:
+                found.append(ParsedTrace(LANGUAGE, exceptions, start, end))
+                i = end
+                continue
+        i += 1
+    return found
+
+
+def _starts_trace(line: str) -> bool:
+    if _HEADER in line or _GROUP_HEADER in line:
+        return True
+    if "most recent call first" in line:
+        return _FAULTHANDLER_THREAD.search(line) is not None
+    return 'File "' in line and _FRAME.search(line) is not None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _skip_blank(lines: list[str], i: int) -> int:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _parse_chain(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
+    """Tracebacks joined by "direct cause" / "during handling" markers, oldest first."""
+    chain: list[ExceptionInfo] = []
+    n = len(lines)
+    while True:
+        if _GROUP_HEADER in lines[i]:
+            part, end = _parse_group(lines, i)
+        elif _is_remote_wrapper(lines, i):
+            part, end = _parse_wrapper(lines, i)
+        else:
+            part, end = _parse_traceback(lines, i)
+        if not part:
+            return chain, i if chain else end
+        chain.extend(part)
+        k = _skip_blank(lines, end)
+        relation = _CHAINS.get(lines[k].strip()) if k < n else None
+        if relation is None:
+            return chain, end
+        nxt = _skip_blank(lines, k + 1)
+        if nxt >= n or not (_starts_trace(lines[nxt]) or _is_remote_wrapper(lines, nxt)):
+            return chain, end
+        chain[-1].relation = relation
+        i = nxt
+
+
+def _parse_traceback(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
+    """One traceback: header, frames, then the exception line and its message.
+
+    Returns the exception (preceded by any worker traceback embedded in its message) and the
+    index just past it.
+    """
+    n = len(lines)
+    has_header = _HEADER in lines[i]
+    j = i + 1 if has_header else i
+    frames: list[Frame] = []
+    omitted = 0
+    while j < n:
+        line = lines[j]
+        stripped = line.strip()
+        match = _FRAME.search(line) if 'File "' in line and len(line) <= MAX_LINE else None
+        if match:
+            frames.append(_frame(match))
+            j = _skip_code_lines(lines, j + 1, _indent(line), frames[-1])
+            continue
+        repeated = _REPEATED.search(stripped) if stripped.startswith("[Previous") else None
+        if repeated:
+            omitted += int(repeated.group(1))
+            j += 1
+            continue
+        if stripped == "..." and frames:
+            j += 1
+            continue
+        break
+    if not has_header and not frames:
+        return [], i
+    exception = _exception_line(lines[j]) if j < n and len(lines[j]) <= MAX_LINE else None
+    if exception is None:
+        if not frames:
+            return [], i
+        return [ExceptionInfo(type=UNKNOWN_TYPE, frames=frames, frames_omitted=omitted)], j
+    exception.frames = frames
+    exception.frames_omitted = omitted
+    j += 1
+    remote: list[ExceptionInfo] = []
+    if not exception.value and j < n and lines[j].strip() == '"""':
+        remote, j = _parse_remote(lines, j + 1)
+    message, j = _message_lines(lines, j)
+    if message:
+        exception.value = "\n".join([exception.value, *message]) if exception.value else "\n".join(message)
+    return [*remote, exception], j
+
+
+def _frame(match: re.Match[str]) -> Frame:
+    path = match.group("path")
+    func = match.group("func")
+    module, relative = _module_from_path(path)
+    return Frame(
+        function=func.strip() if func else None,
+        module=module,
+        filename=relative or path,
+        abs_path=path,
+        lineno=int(match.group("lineno")),
+    )
+
+
+def _module_from_path(path: str) -> tuple[str | None, str | None]:
+    """Module and import-relative path for library and frozen code, where the root is known."""
+    if path.startswith("<frozen ") and path.endswith(">"):
+        return path[8:-1], None
+    roots = list(_LIBRARY_ROOTS.finditer(path))
+    if not roots:
+        return None, None
+    relative = path[roots[-1].end() :].replace("\\", "/")
+    if not relative.endswith(".py"):
+        return None, relative
+    dotted = relative[:-3].replace("/", ".")
+    if dotted.endswith(".__init__"):
+        dotted = dotted[: -len(".__init__")]
+    return dotted, relative
+
+
+def _skip_code_lines(lines: list[str], j: int, frame_indent: int, frame: Frame) -> int:
+    """Step over the source and caret lines printed under a frame; keep the first as context."""
+    n = len(lines)
+    taken = 0
+    while j < n and taken < 12:
+        line = lines[j]
+        stripped = line.strip()
+        if not stripped or len(line) > MAX_LINE or 'File "' in line or stripped.startswith("[Previous"):
+            break
+        if _CARETS.fullmatch(stripped):
+            j += 1
+            continue
+        deeper = _indent(line) > frame_indent
+        exception_like = _EXCEPTION.fullmatch(stripped) is not None and not keyword.iskeyword(stripped)
+        if not deeper and (taken or exception_like or _chain_marker(stripped)):
+            break
+        if stripped.startswith(("+", "|")) and not deeper:
+            break
+        if frame.context_line is None:
+            frame.context_line = stripped
+        taken += 1
+        j += 1
+    return j
+
+
+def _chain_marker(stripped: str) -> bool:
+    return stripped in _CHAINS or stripped.startswith(_HEADER)
+
+
+def _exception_line(line: str) -> ExceptionInfo | None:
+    stripped = line.strip()
+    match = _EXCEPTION.fullmatch(stripped)
+    if match is None:
+        return None
+    full = match.group("type")
+    if full.endswith(".") or ".." in full:
+        return None
+    module, _, name = full.rpartition(".")
+    return ExceptionInfo(type=name, value=(match.group("value") or "").rstrip(), module=module or None)
+
+
+def _message_lines(lines: list[str], j: int) -> tuple[list[str], int]:
+    """Lines continuing an exception message, up to a blank line or the next record."""
+    message: list[str] = []
+    n = len(lines)
+    while j < n and len(message) < _MAX_MESSAGE_LINES:
+        line = lines[j]
+        stripped = line.strip()
+        if (
+            not stripped
+            or len(line) > MAX_LINE
+            or _chain_marker(stripped)
+            or _GROUP_HEADER in line
+            or is_record_boundary(line)
+            or stripped.startswith(("+--", "+-+", "File \"", '"""'))
+        ):
+            break
+        message.append(line.rstrip())
+        j += 1
+    return message, j
+
+
+def _is_remote_wrapper(lines: list[str], i: int) -> bool:
+    """An exception line with no message, then triple quotes: a worker traceback follows."""
+    if i < 0 or i + 2 >= len(lines) or lines[i + 1].strip() != '"""':
+        return False
+    exception = _exception_line(lines[i]) if len(lines[i]) <= MAX_LINE else None
+    return exception is not None and not exception.value and _HEADER in lines[i + 2]
+
+
+def _parse_wrapper(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
+    exception = _exception_line(lines[i])
+    assert exception is not None
+    remote, j = _parse_remote(lines, i + 2)
+    return [*remote, exception], j
+
+
+def _parse_remote(lines: list[str], j: int) -> tuple[list[ExceptionInfo], int]:
+    """A worker traceback quoted in triple quotes by multiprocessing or concurrent.futures."""
+    n = len(lines)
+    end = j
+    while end < n and lines[end].strip() != '"""':
+        end += 1
+    if end >= n:
+        return [], j - 1
+    body = lines[j:end]
+    k = _skip_blank(body, 0)
+    chain: list[ExceptionInfo] = []
+    if k < len(body) and _starts_trace(body[k]):
+        chain, _ = _parse_chain(body, k)
+    if chain:
+        chain[-1].relation = "cause"
+    return chain, end + 1
+
+
+def _parse_group(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
+    """An exception group box: the group's own traceback, then one box per member."""
+    col = lines[i].find("+")
+    content = [_HEADER + ":"]
+    j = i + 1
+    n = len(lines)
+    while j < n and _box_char(lines[j], col) == "|":
+        content.append(lines[j][col + 2 :])
+        j += 1
+    head_chain, _ = _parse_chain(content, 0)
+    if not head_chain:
+        return [], i
+    members: list[ExceptionInfo] = []
+    if j < n and lines[j][col : col + 3] == "+-+":
+        member_col = col + 2
+        body: list[str] = []
+        while j < n:
+            line = lines[j]
+            mark = _box_char(line, member_col)
+            if mark == "+" or line[col : col + 3] == "+-+":
+                members.extend(_group_member(body))
+                body = []
+                closing = line.strip().strip("+-") == ""
+                j += 1
+                if closing:
+                    break
+            elif mark == "|":
+                body.append(line[member_col + 2 :])
+                j += 1
+            else:
+                break
+        members.extend(_group_member(body))
+    return [*head_chain[:-1], *members, head_chain[-1]], j
+
+
+def _box_char(line: str, col: int) -> str:
+    if col < len(line) and not line[:col].strip():
+        return line[col]
+    return ""
+
+
+def _group_member(body: list[str]) -> list[ExceptionInfo]:
+    k = _skip_blank(body, 0)
+    if k >= len(body):
+        return []
+    if _starts_trace(body[k]):
+        chain, _ = _parse_chain(body, k)
+    else:
+        exception = _exception_line(body[k])
+        chain = [exception] if exception else []
+        if exception:
+            message, _ = _message_lines(body, k + 1)
+            if message:
+                exception.value = "\n".join([exception.value, *message])
+    if chain:
+        chain[-1].relation = "group"
+    return chain
+
+
+def _faulthandler_start(lines: list[str], i: int) -> int:
+    """faulthandler writes "Fatal Python error: ..." a line or two above the thread header."""
+    for k in range(i - 1, max(-1, i - 4), -1):
+        if lines[k].lstrip().startswith("Fatal Python error:"):
+            return k
+    return i
+
+
+def _parse_faulthandler(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
+    """A faulthandler dump: frames printed innermost first, the fatal error a few lines above."""
+    start = _faulthandler_start(lines, i)
+    value = lines[start].split(":", 1)[1].strip() if start != i else ""
+    frames: list[Frame] = []
+    j = i + 1
+    while j < len(lines):
+        line = lines[j]
+        match = _FRAME.search(line) if 'File "' in line and len(line) <= MAX_LINE else None
+        if not match:
+            break
+        frames.append(_frame(match))
+        j += 1
+    if not frames:
+        return [], i
+    frames.reverse()
+    return [ExceptionInfo(type="Fatal Python error", value=value, frames=frames)], j

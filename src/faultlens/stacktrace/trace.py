@@ -1,0 +1,34 @@
+"""The shape every runtime parser returns, shared so the dispatcher can merge them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faultlens.model import ExceptionInfo
+
+UNKNOWN_TYPE = "<unknown>"
+"""Type of an exception whose header line was cut off: the frames are still evidence."""
+
+MAX_LINE = 4096
+"""Longer lines are never frames or headers; skipping them bounds the regex work per line."""
+
+
+@dataclass(slots=True)
+class ParsedTrace:
+    """One stack trace found in a text.
+
+    `exceptions` run oldest first: the root cause first, the exception finally raised last.
+    `relation` links an exception to the next one of its own level; "suppressed" and "group"
+    members (with their own causes before them) sit just before the exception holding them.
+    `start_line` and `end_line` index the lines of the original text, end exclusive.
+    """
+
+    language: str
+    exceptions: list[ExceptionInfo]
+    start_line: int
+    end_line: int
+
+    @property
+    def frame_count(self) -> int:
+        """Frames over the whole chain: how much evidence this trace carries."""
+        return sum(len(exc.frames) for exc in self.exceptions)
