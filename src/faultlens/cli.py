@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ from faultlens.ingest.timestamps import parse_timestamp
 from faultlens.model import LEVELS
 from faultlens.report import RENDERERS
 from faultlens.report.terminal import render_terminal
-from faultlens.runner import Ingestor, IngestOptions
+from faultlens.runner import IngestOptions, Ingestor
 from faultlens.store import DEFAULT_DB, open_store
 
 app = typer.Typer(
@@ -36,7 +36,7 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"

@@ -7,7 +7,6 @@ enrichment and are appended in batches.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +20,7 @@ from faultlens.ingest.fieldmap import peek
 from faultlens.ingest.reader import ReadResult, read_records
 from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
-from faultlens.ingest.timestamps import parse_timestamp
+from faultlens.ingest.timestamps import minute_of
 from faultlens.model import LEVEL_RANK, Event, IngestStats, VolumeBucket
 from faultlens.store.base import SourceState, Store
 
@@ -95,7 +94,7 @@ class Ingestor:
         try:
             for record in read_records(ref, result, self.options.input_format):
                 if not head_hash:
-                    head_hash = _head_hash(record)
+                    head_hash = result.head_hash
                     resume = previous.lines if previous and previous.head_hash == head_hash else 0
                 self.stats.records += 1
                 seen_lines = record.line
@@ -133,21 +132,17 @@ class Ingestor:
             self.flush()
 
     def _count(self, record: Record, default_service: str | None) -> None:
-        stamp = parse_timestamp(record.ts_text)
-        if stamp is None:
+        minute = minute_of(record.ts_text)
+        if minute is None:
             return
-        fields = record.fields
-        service = peek(fields, "service") if fields and record.format in ("json", "logfmt") else fields.get("app")
-        key = (str(service or default_service or "unknown"), stamp.replace(second=0, microsecond=0),
-               record.level or "info")
+        key = (_record_service(record) or default_service or "unknown", minute, record.level or "info")
         bucket = self._volume.get(key)
         if bucket is None:
             bucket = self._volume[key] = VolumeBucket(key[0], key[1], key[2])
         bucket.count += 1
-        status = fields.get("http.status_code") if fields else None
-        if isinstance(status, int):
+        if record.format == "access-log":
             bucket.requests += 1
-            if status >= 500:
+            if record.level == "error":
                 bucket.failed_requests += 1
 
     def flush(self) -> None:
@@ -165,8 +160,14 @@ class Ingestor:
         self.warn(str(error))
 
 
-def _head_hash(record: Record) -> str:
-    return hashlib.blake2b(f"{record.line}\0{record.message}".encode("utf-8", "replace"), digest_size=8).hexdigest()
+def _record_service(record: Record) -> str | None:
+    """The service a record names itself, read without expanding the whole record."""
+    if record.header is not None:
+        return record.header.group("app") if "app" in record.header.re.groupindex else None
+    if record.fields:
+        service = peek(record.fields, "service")
+        return str(service) if service else None
+    return None
 
 
 def _file_time(ref: InputRef) -> datetime:

@@ -69,26 +69,50 @@ class TextDecoder:
         return Record(self.path, line_no, "text", line, infer_level(line), fields={"_level_inferred": True})
 
     def _record(self, line_no: int, match: re.Match[str], dialect: Dialect) -> Record:
-        groups = {k: v for k, v in match.groupdict().items() if v is not None}
+        """The level and time now; the other header fields wait for `expand_header` (most lines are only counted)."""
         if dialect is ACCESS_LOG:
-            return _access_record(self.path, line_no, match.group(0), groups)
-        message = groups.pop("msg", "")
-        ts = groups.pop("ts", None)
-        level = normalize_level(groups.pop("level", None)) if dialect.has_level else None
-        if level is None and "pri" in groups:
-            level = syslog_level(int(groups["pri"]))
+            status = int(match.group("status"))
+            return Record(self.path, line_no, "access-log", "", "error" if status >= 500 else "info",
+                          match.group("ts"), header=match)
+        groups = match.re.groupindex
+        message = match.group("msg")
+        level = normalize_level(match.group("level")) if "level" in groups else None
+        inferred = False
+        if level is None and "pri" in groups and match.group("pri"):
+            level = syslog_level(int(match.group("pri")))
         if level is None:
             level = infer_level(message)
-            groups["_level_inferred"] = True
+            inferred = True
+        ts = match.group("ts")
         if dialect.name == "klog" and ts:
             ts = f"{DEFAULT_YEAR}-{ts[:2]}-{ts[2:4]} {ts[5:]}"
-        return Record(self.path, line_no, dialect.name, message, level, ts, groups)
+        record = Record(self.path, line_no, dialect.name, message, level, ts, header=match)
+        if inferred:
+            record.fields["_level_inferred"] = True
+        return record
 
 
-def _access_record(path: str, line_no: int, line: str, groups: dict[str, object]) -> Record:
-    """An access-log line: a 5xx answer is an error event carrying its request."""
-    status = int(str(groups["status"]))
-    request = str(groups.get("request", ""))
+def expand_header(record: Record) -> None:
+    """Move a text record's header groups into its fields (and, for access logs, build the message)."""
+    match = record.header
+    if match is None:
+        return
+    record.header = None
+    if record.format == "access-log":
+        message, fields = _access_fields(match)
+        record.message = message
+        record.fields.update(fields)
+        return
+    for key, value in match.groupdict().items():
+        if value is not None and key not in ("msg", "ts", "level"):
+            record.fields[key] = value
+
+
+def _access_fields(match: re.Match[str]) -> tuple[str, dict[str, object]]:
+    """An access-log line's request: method, path, status, client, and trailing duration and request id."""
+    groups = match.groupdict()
+    status = int(groups["status"])
+    request = groups.get("request") or ""
     method, _, rest = request.partition(" ")
     target = rest.rsplit(" ", 1)[0] if " " in rest else rest
     fields: dict[str, object] = {
@@ -102,7 +126,7 @@ def _access_record(path: str, line_no: int, line: str, groups: dict[str, object]
     user = groups.get("user")
     if user and user != "-":
         fields["user.id"] = user
-    for token in str(groups.get("trailer", "")).split():
+    for token in (groups.get("trailer") or "").split():
         if token == "-":
             continue
         key, eq, value = token.partition("=")
@@ -112,10 +136,8 @@ def _access_record(path: str, line_no: int, line: str, groups: dict[str, object]
             fields["duration_ms"] = float(token) * 1000.0
         elif "correlation_id" not in fields:
             fields["correlation_id"] = token
-    level = "error" if status >= 500 else "info"
     message = f"{method} {target} {status}" if method else f"{request} {status}"
-    return Record(path, line_no, "access-log", message, level, groups.get("ts"),
-                  {k: v for k, v in fields.items() if v not in (None, "-", "")})
+    return message, {k: v for k, v in fields.items() if v not in (None, "-", "")}
 
 
 def _is_float(token: str) -> bool:

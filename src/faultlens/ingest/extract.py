@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from faultlens.ingest.decode_text import expand_header
 from faultlens.ingest.fieldmap import take
 from faultlens.ingest.record import Record
 from faultlens.ingest.timestamps import parse_timestamp
@@ -39,6 +40,7 @@ class Extractor:
         self.fallback_time = fallback_time
 
     def __call__(self, record: Record) -> Event:
+        expand_header(record)
         fields = dict(record.fields)
         inferred = bool(fields.pop("_level_inferred", False))
         for key in ("timestamp", "level", "message"):

@@ -58,7 +58,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 STRING_ONLY = frozenset({"status", "user", "err", "error", "exception", "log", "mdc", "trace"})
-"""Candidates that also name unrelated things: taken only when they hold a string."""
+"""Candidates that also name unrelated things: taken only when they hold text (or a list of it)."""
 
 
 def flatten(obj: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def find_key(fields: dict[str, Any], name: str) -> str | None:
         value = fields.get(key)
         if value is None or value == "":
             continue
-        if key in STRING_ONLY and not isinstance(value, str):
+        if key in STRING_ONLY and not isinstance(value, str | list):
             continue
         return key
     return None

@@ -19,8 +19,22 @@ NUMERIC_LEVELS: tuple[tuple[int, str], ...] = ((60, "fatal"), (50, "error"), (40
 SYSLOG_SEVERITY: tuple[str, ...] = ("fatal", "fatal", "fatal", "error", "warning", "info", "info", "debug")
 
 
+_SEEN: dict[str, str | None] = {}
+
+
 def normalize_level(value: object) -> str | None:
     """Map a producer's level (a name or a number) onto debug, info, warning, error or fatal."""
+    if isinstance(value, str):
+        found = _SEEN.get(value, "")
+        if found != "":
+            return found
+        if len(_SEEN) < 1000:
+            _SEEN[value] = _normalize(value)
+            return _SEEN[value]
+    return _normalize(value)
+
+
+def _normalize(value: object) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ class Record:
     extra: list[str] | None = None
     extra_bytes: int = 0
     extra_dropped: int = 0
+    header: re.Match[str] | None = None
+    """A text record's header match; its groups become `fields` only if the record is kept."""
 
     def full_text(self) -> str:
         """The message with its continuation lines, as the producer wrote it."""

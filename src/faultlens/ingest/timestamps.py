@@ -50,6 +50,32 @@ def parse_timestamp(value: object) -> datetime | None:
 
 
 _MISSING = object()
+_MINUTES: dict[str, datetime | None] = {}
+
+
+def minute_of(value: object) -> datetime | None:
+    """The minute a timestamp falls in, cached by the text without its seconds.
+
+    Counting every line per minute must cost little more than a dict lookup; only the first
+    line of each minute (and offset) is parsed in full.
+    """
+    if not isinstance(value, str) or len(value) < 16:
+        stamp = parse_timestamp(value)
+        return stamp.replace(second=0, microsecond=0) if stamp else None
+    if value[4] == "-" or value[4] == "/":
+        key = value[:16] + value[19:].lstrip(".,0123456789")
+    elif value[2] == "/":  # 28/Nov/2026:14:05:32 +0000
+        key = value[:17] + value[20:]
+    else:
+        key = value
+    cached = _MINUTES.get(key, _MISSING)
+    if cached is _MISSING:
+        stamp = parse_timestamp(value)
+        cached = stamp.replace(second=0, microsecond=0) if stamp else None
+        if len(_MINUTES) >= _CACHE_LIMIT:
+            _MINUTES.clear()
+        _MINUTES[key] = cached
+    return cached  # type: ignore[return-value]
 
 
 def _parse_iso(text: str) -> datetime | None:

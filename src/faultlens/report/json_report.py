@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from faultlens.model import Event, Issue, Report
+from faultlens.model import Event, Issue, Report, exception_dict
 
 SCHEMA = "faultlens.report/1"
 
@@ -30,7 +29,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "logger": event.logger,
         "thread": event.thread,
         "platform": event.platform,
-        "exceptions": [asdict(e) for e in event.exceptions],
+        "exceptions": [exception_dict(e) for e in event.exceptions],
         "trace_id": event.trace_id,
         "span_id": event.span_id,
         "correlation_id": event.correlation_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -30,22 +31,20 @@ def render_terminal(report: Report, console: Console) -> None:
     if not report.issues:
         console.print("No errors or warnings found.")
         return
-    table = Table(show_lines=False, header_style="bold", expand=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("level")
-    table.add_column("issue", overflow="fold", ratio=3)
-    table.add_column("events", justify="right")
-    table.add_column("users", justify="right")
-    table.add_column("services", overflow="fold", ratio=1)
-    table.add_column("first seen", no_wrap=True)
-    table.add_column("last seen", no_wrap=True)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table.add_column("#", justify="right", style="dim", width=3)
+    table.add_column("level", width=7)
+    table.add_column("events", justify="right", width=7)
+    table.add_column("users", justify="right", width=6)
+    table.add_column("issue", overflow="fold", ratio=1)
     for rank, issue in enumerate(report.issues, start=1):
-        title = escape(issue.title)
-        if issue.culprit:
-            title += f"\n[dim]{escape(issue.culprit)}[/dim]"
-        table.add_row(str(rank), f"[{LEVEL_STYLE.get(issue.level, '')}]{issue.level}[/]", title,
-                      f"{issue.count:,}", f"{issue.users:,}", escape(", ".join(issue.services)),
-                      _t(issue.first_seen), _t(issue.last_seen))
+        details = [escape(issue.culprit)] if issue.culprit else []
+        details.append(escape(", ".join(issue.services)) or "-")
+        details.append(f"{_t(issue.first_seen)} → {_t(issue.last_seen)}")
+        cell = f"[bold]{escape(issue.title)}[/bold]\n[dim]{' · '.join(details)}[/dim]"
+        table.add_row(str(rank), f"[{LEVEL_STYLE.get(issue.level, '')}]{issue.level}[/]", f"{issue.count:,}",
+                      f"{issue.users:,}", cell)
     console.print(table)
     if report.total_issues > len(report.issues):
-        console.print(f"[dim]{report.total_issues - len(report.issues)} more issues; use --limit or --format json[/dim]")
+        hidden = report.total_issues - len(report.issues)
+        console.print(f"[dim]{hidden} more issues; use --limit or --format json[/dim]")

@@ -18,7 +18,7 @@ QUERIES: dict[str, str] = {
                    FILTER (WHERE e.environment IS NOT NULL) AS environments,
                min(e.timestamp) AS first_seen,
                max(e.timestamp) AS last_seen,
-               max({LEVEL_RANK_SQL}) AS level_rank,
+               max({LEVEL_RANK_SQL.replace("level", "e.level")}) AS level_rank,
                arg_max(e.id, e.timestamp) AS sample_id,
                any_value(i.title) AS title,
                any_value(i.type) AS type,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
-from faultlens.model import Event, ExceptionInfo, Frame, Source
+from faultlens.model import Event, ExceptionInfo, Frame, Source, exception_dict
 from faultlens.store.schema import EVENT_COLUMNS
 
 _ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "INTEGER": pa.int32(),
@@ -55,7 +54,7 @@ def event_row(event: Event) -> dict[str, Any]:
         "exc_value": exc.value if exc else None,
         "exc_module": exc.module if exc else None,
         "culprit": event.culprit,
-        "exceptions": _json([asdict(e) for e in event.exceptions]),
+        "exceptions": _json([exception_dict(e) for e in event.exceptions]),
         "stacktrace": event.stacktrace,
         "trace_id": event.trace_id,
         "span_id": event.span_id,
