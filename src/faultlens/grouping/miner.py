@@ -2,31 +2,38 @@
 
 A template is a message with its variable parts written ``<*>``. The miner learns templates from
 a stream, one message at a time, with one configuration for every log: no per-system regexes or
-thresholds. It works in three steps, each cheaper than the next and each skipped when the one
-before it answers:
+thresholds. Each message goes through up to three steps, each skipped when the one before
+answers:
 
 1. **Digit-blind cache.** Two messages that differ only in their digits belong to one template,
-   so a message with its digits deleted (one C-level ``bytes.translate``) is looked up first.
+   so the message with its digits deleted (one C-level ``bytes.translate``) is looked up first.
    On a warm stream almost every message stops here.
 2. **Masking.** The message is split on whitespace and each token masked by the hand-written
    scanner in :mod:`faultlens.grouping.tokens` (numbers, ids, addresses, paths become ``<*>``).
    A run of variables becomes one slot, so lists of any length share a template. The masked
-   token tuple (the *skeleton*) is looked up exactly.
+   tokens (the *skeleton*) are looked up exactly.
 3. **Matching.** A new skeleton is compared with the templates of the same length and first
-   token (the first word of a message is almost always fixed text). It joins a template whose
-   variable slots cover it. A word that differs from a template where the template or the
-   message has a variable is generalized at once. Two templates that differ in one word are kept
-   apart until that position has shown enough distinct words to be a variable rather than a small
-   set of fixed alternatives (``from NEW to RUNNING`` versus ``user alice``); then they merge.
+   token (the first word of a message is almost always fixed text). It joins the most specific
+   template whose fixed tokens it repeats and whose slots cover the rest. Otherwise:
 
-Ids. A template's id is a hash of the first skeleton that founded it, so the same input gives
-the same ids in every run and the id does not change when the template later generalizes. When
-templates merge, the survivor is the oldest one and keeps its id; the others become aliases of
-it (:meth:`TemplateMiner.canonical_id` resolves them), so an issue keyed on an old id can be
-found again.
+   * a message that differs from a template in one token, where one side already holds a value
+     there (``user 0`` against ``user admin``), generalizes that token at once;
+   * templates that differ in one word only form a *family*, and stay apart until the position
+     has shown enough distinct words to be a variable rather than a few fixed alternatives
+     (``from NEW to RUNNING`` against ``user alice``). Then the family merges. Words proven to be
+     values this way are remembered with the word or key before them (``user cyrus``,
+     ``user=root``), and a family whose words are all known values of that kind merges at once.
+
+   Whenever a template generalizes, the templates it now covers merge into it.
+
+Ids. A template's id is a hash of the skeleton that founded it, so the same input gives the same
+ids in every run, and the id does not change when the template later generalizes. When templates
+merge, the oldest survives with its id and the others become its aliases
+(:meth:`TemplateMiner.canonical_id` resolves them), so an issue keyed on an absorbed id can still
+be found.
 
 Memory is bounded by the number of templates: the lookup caches of steps 1 and 2 are cleared
-when they pass a fixed size, which changes speed, never results.
+when they pass a fixed size, which costs speed, never correctness.
 """
 
 from __future__ import annotations
@@ -34,14 +41,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from faultlens.grouping.tokens import VARIABLE, mask_token
+from faultlens.grouping.miner_tokens import covers_token, merge_tokens
+from faultlens.grouping.tokens import VARIABLE, skeleton
 
 __all__ = ["MinedTemplate", "TemplateMiner"]
 
 _DIGITS = b"0123456789"
 _CACHE_LIMIT = 1 << 16
-#: Distinct words a position must show before its templates merge into one with a variable.
-_DISTINCT_WORDS_FOR_VARIABLE = 4
+#: Distinct words a position must show before a family of templates merges into one variable.
+_WORDS_FOR_VARIABLE = 4
+_KNOWN_VALUES_LIMIT = 1 << 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +62,22 @@ class MinedTemplate:
 
 
 class _Template:
-    """One learned template: its slot tokens, how it renders, and where it was merged to."""
+    """One learned template: slot tokens, how variable runs render, and where it was merged to."""
 
-    __slots__ = ("founder", "merged_into", "mined", "order", "runs", "size", "tokens")
+    __slots__ = ("families", "founder", "merged_into", "mined", "order", "runs", "tokens")
 
     def __init__(self, tokens: tuple[str, ...], runs: tuple[int, ...], order: int) -> None:
         self.tokens = tokens
         self.runs = runs
         self.order = order
-        self.size = 0
         self.merged_into: _Template | None = None
-        founder = " ".join(tokens)
-        self.founder = hashlib.blake2b(founder.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        self.families: dict[int, _Family] = {}
+        digest = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8)
+        self.founder = digest.hexdigest()
         self.mined = MinedTemplate(self.founder, self._render())
 
     def resolve(self) -> _Template:
-        """The template this one now lives in (itself unless it was merged)."""
+        """The template this one now lives in: itself unless it was merged."""
         target = self
         while target.merged_into is not None:
             target = target.merged_into
@@ -76,28 +85,49 @@ class _Template:
             self.merged_into = target
         return target
 
-    def _render(self) -> str:
-        words = []
-        for token, run in zip(self.tokens, self.runs, strict=True):
-            words.append(" ".join([VARIABLE] * run) if token == VARIABLE and run > 1 else token)
-        return " ".join(words)
+    def covers(self, tokens: tuple[str, ...]) -> int:
+        """How many slots a skeleton needs to fit this template, or -1 if it does not fit."""
+        slots = 0
+        for mine, theirs in zip(tokens, self.tokens, strict=True):
+            if mine != theirs:
+                if not covers_token(theirs, mine):
+                    return -1
+                slots += 1
+        return slots
 
     def update(self, tokens: tuple[str, ...], runs: tuple[int, ...]) -> None:
         """Adopt generalized tokens or variable runs and refresh the rendered template."""
-        self.tokens = tokens
-        self.runs = runs
-        self.mined = MinedTemplate(self.founder, self._render())
+        if tokens != self.tokens or runs != self.runs:
+            self.tokens = tokens
+            self.runs = runs
+            self.mined = MinedTemplate(self.founder, self._render())
+
+    def _render(self) -> str:
+        words = []
+        for token, run in zip(self.tokens, self.runs, strict=True):
+            words.append(" ".join([VARIABLE] * run) if run > 1 else token)
+        return " ".join(words)
+
+
+class _Family:
+    """Templates that differ from each other in the word at one position, keyed by that word."""
+
+    __slots__ = ("members", "position")
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        self.members: dict[str, _Template] = {}
 
 
 class TemplateMiner:
-    """Learn log templates online; see the module docstring for the method and id stability."""
+    """Learn log templates online; the module docstring gives the method and why ids are stable."""
 
     def __init__(self) -> None:
         self._by_digitless: dict[bytes, _Template] = {}
         self._by_skeleton: dict[tuple[str, ...], _Template] = {}
         self._buckets: dict[tuple[int, str], list[_Template]] = {}
-        self._siblings: dict[tuple[int, tuple[str, ...]], dict[str, _Template]] = {}
-        self._aliases: dict[str, _Template] = {}
+        self._by_founder: dict[str, _Template] = {}
+        self._known_values: set[tuple[str, str]] = set()
         self._count = 0
 
     def add(self, message: str) -> MinedTemplate:
@@ -111,146 +141,168 @@ class TemplateMiner:
             self._by_digitless[key] = found
         elif found.merged_into is not None:
             found = found.resolve()
-        found.size += 1
         return found.mined
 
     def match(self, message: str) -> MinedTemplate | None:
         """The template a message belongs to, without learning from it; None if none fits."""
         key = message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
         found = self._by_digitless.get(key)
-        if found is not None:
-            return found.resolve().mined
-        tokens, _ = _skeleton(message)
-        found = self._by_skeleton.get(tokens)
         if found is None:
-            found = self._best_cover(tokens)
+            tokens, _ = skeleton(message)
+            found = self._by_skeleton.get(tokens) or self._best_cover(tokens)
         return None if found is None else found.resolve().mined
 
     def canonical_id(self, template_id: str) -> str:
         """The id a template id lives under now: itself, or the template it was merged into."""
-        found = self._aliases.get(template_id)
+        found = self._by_founder.get(template_id)
         return template_id if found is None else found.resolve().founder
 
     def templates(self) -> list[MinedTemplate]:
         """Every live template, oldest first."""
-        live = {id(t.resolve()): t.resolve() for t in self._by_skeleton.values()}
-        return [t.mined for t in sorted(live.values(), key=lambda t: t.order)]
+        live = [t for bucket in self._buckets.values() for t in bucket]
+        return [t.mined for t in sorted(live, key=lambda t: t.order)]
 
     def _learn(self, message: str) -> _Template:
-        tokens, runs = _skeleton(message)
+        tokens, runs = skeleton(message)
         found = self._by_skeleton.get(tokens)
         if found is not None:
             found = found.resolve()
-            self._widen_runs(found, runs)
-            return found
-        found = self._best_cover(tokens)
-        if found is None:
-            found = self._generalize_or_create(tokens, runs)
         else:
-            self._widen_runs(found, runs)
-        if len(self._by_skeleton) >= _CACHE_LIMIT:
-            self._by_skeleton = {k: v for k, v in self._by_skeleton.items() if v.merged_into is None}
-        self._by_skeleton[tokens] = found
+            found = self._best_cover(tokens) or self._place(tokens, runs)
+            if len(self._by_skeleton) >= _CACHE_LIMIT:
+                self._by_skeleton.clear()
+            self._by_skeleton[tokens] = found
+        if runs != found.runs:
+            found.update(found.tokens, _widen(found.runs, runs))
         return found
 
     def _best_cover(self, tokens: tuple[str, ...]) -> _Template | None:
-        """The most specific template whose fixed tokens equal the message's (slots cover the rest)."""
+        """The most specific template that fits the skeleton, oldest first on ties."""
         best: _Template | None = None
-        best_slots = 0
+        best_slots = len(tokens) + 1
         for candidate in self._buckets.get(_bucket(tokens), ()):
-            slots = 0
-            for mine, theirs in zip(tokens, candidate.tokens, strict=True):
-                if mine != theirs:
-                    if theirs != VARIABLE:
-                        break
-                    slots += 1
-            else:
-                if best is None or slots < best_slots:
-                    best, best_slots = candidate, slots
+            slots = candidate.covers(tokens)
+            if 0 <= slots < best_slots:
+                best, best_slots = candidate, slots
         return best
 
-    def _generalize_or_create(self, tokens: tuple[str, ...], runs: tuple[int, ...]) -> _Template:
+    def _place(self, tokens: tuple[str, ...], runs: tuple[int, ...]) -> _Template:
+        """Generalize a template the skeleton nearly fits, or found a new one."""
         bucket = self._buckets.setdefault(_bucket(tokens), [])
+        near: list[tuple[_Template, int]] = []
         for candidate in bucket:
-            differ = _differences(tokens, candidate.tokens)
-            if differ is None or len(differ) != 1:
+            position = _single_difference(tokens, candidate.tokens)
+            if position is None:
                 continue
-            position = differ[0]
             mine, theirs = tokens[position], candidate.tokens[position]
-            if VARIABLE in mine or VARIABLE in theirs:
+            if VARIABLE in mine or VARIABLE in theirs or self._both_known(tokens, candidate.tokens, position):
                 generalized = list(candidate.tokens)
-                generalized[position] = _merge_token(mine, theirs)
-                candidate.update(tuple(generalized), candidate.runs)
-                return candidate
+                generalized[position] = merge_tokens(mine, theirs)
+                return self._generalize(candidate, tuple(generalized), runs)
+            near.append((candidate, position))
         created = _Template(tokens, runs, self._count)
         self._count += 1
         bucket.append(created)
-        self._aliases[created.founder] = created
-        self._note_siblings(created)
-        return created.resolve()
+        self._by_founder[created.founder] = created
+        for candidate, position in near:
+            family = candidate.families.get(position)
+            if family is None:
+                family = candidate.families[position] = _Family(position)
+                family.members[candidate.tokens[position]] = candidate
+            family.members.setdefault(tokens[position], created)
+            created.families.setdefault(position, family)
+            if len(family.members) >= _WORDS_FOR_VARIABLE:
+                return self._merge_family(family, created)
+        return created
 
-    def _note_siblings(self, created: _Template) -> None:
-        """File the new template under each one-word-wildcard signature; merge when a slot is proven."""
-        tokens = created.tokens
-        for position in range(1, len(tokens)):
-            word = tokens[position]
-            if VARIABLE in word:
-                continue
-            signature = (position, (*tokens[:position], VARIABLE, *tokens[position + 1 :]))
-            family = self._siblings.setdefault(signature, {})
-            family.setdefault(word, created)
-            if len(family) >= _DISTINCT_WORDS_FOR_VARIABLE:
-                self._merge_family(signature, family)
-                return
+    def _generalize(self, target: _Template, tokens: tuple[str, ...], runs: tuple[int, ...]) -> _Template:
+        """Give a template more general tokens and merge in every template it now covers."""
+        target.update(tokens, _widen(target.runs, runs))
+        bucket = self._buckets[_bucket(tokens)]
+        covered = [t for t in bucket if t is not target and target.covers(t.tokens) >= 0]
+        survivor = min([target, *covered], key=lambda t: t.order)
+        if survivor is not target:
+            survivor.update(target.tokens, _widen(survivor.runs, target.runs))
+        for template in [target, *covered]:
+            if template is not survivor:
+                template.merged_into = survivor
+                survivor.update(survivor.tokens, _widen(survivor.runs, template.runs))
+                bucket.remove(template)
+        return survivor
 
-    def _merge_family(self, signature: tuple[int, tuple[str, ...]], family: dict[str, _Template]) -> None:
-        members = sorted({id(t.resolve()): t.resolve() for t in family.values()}.values(), key=lambda t: t.order)
-        survivor = members[0]
-        survivor.update(signature[1], survivor.runs)
-        for member in members[1:]:
-            member.merged_into = survivor
-            survivor.size += member.size
-            bucket = self._buckets[_bucket(member.tokens)]
-            bucket.remove(member)
-        family.clear()
-        family[VARIABLE] = survivor
+    def _merge_family(self, family: _Family, newest: _Template) -> _Template:
+        """A position proven variable: remember its words as values and merge the family."""
+        position = family.position
+        members = {id(t.resolve()): t.resolve() for t in family.members.values()}
+        anchor = min(members.values(), key=lambda t: t.order)
+        for word, template in family.members.items():
+            self._remember_value(template.tokens, position, word)
+        generalized = list(anchor.tokens)
+        generalized[position] = VARIABLE
+        survivor = self._generalize(anchor, tuple(generalized), anchor.runs)
+        self._merge_known_families()
+        return newest.resolve() if newest.resolve() is survivor else survivor
 
-    def _widen_runs(self, found: _Template, runs: tuple[int, ...]) -> None:
-        """A variable run whose length differs between messages renders as a single ``<*>``."""
-        if runs != found.runs and len(runs) == len(found.runs):
-            widened = tuple(a if a == b else 1 for a, b in zip(found.runs, runs, strict=True))
-            if widened != found.runs:
-                found.update(found.tokens, widened)
+    def _remember_value(self, tokens: tuple[str, ...], position: int, word: str) -> None:
+        if len(self._known_values) < _KNOWN_VALUES_LIMIT:
+            self._known_values.add(_value_context(tokens, position, word))
+
+    def _both_known(self, tokens: tuple[str, ...], template: tuple[str, ...], position: int) -> bool:
+        known = self._known_values
+        return (
+            bool(known)
+            and _value_context(tokens, position, tokens[position]) in known
+            and _value_context(template, position, template[position]) in known
+        )
+
+    def _merge_known_families(self) -> None:
+        """Merge every family whose words are all values already proven in the same context."""
+        seen: set[int] = set()
+        for bucket in list(self._buckets.values()):
+            for template in list(bucket):
+                for family in list(template.families.values()):
+                    if id(family) in seen:
+                        continue
+                    seen.add(id(family))
+                    live = {id(t.resolve()) for t in family.members.values()}
+                    if len(live) < 2:
+                        continue
+                    position = family.position
+                    if all(
+                        _value_context(t.tokens, position, word) in self._known_values
+                        for word, t in family.members.items()
+                    ):
+                        anchor = min((t.resolve() for t in family.members.values()), key=lambda t: t.order)
+                        generalized = list(anchor.tokens)
+                        generalized[position] = VARIABLE
+                        self._generalize(anchor, tuple(generalized), anchor.runs)
 
 
 def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
     return len(tokens), tokens[0] if tokens else ""
 
 
-def _differences(tokens: tuple[str, ...], template: tuple[str, ...]) -> list[int] | None:
-    """Positions where a message differs from a template's fixed tokens; None past one."""
-    differ: list[int] = []
+def _single_difference(tokens: tuple[str, ...], template: tuple[str, ...]) -> int | None:
+    """The one position (never the first) where a skeleton does not fit a template, else None."""
+    found: int | None = None
     for position, (mine, theirs) in enumerate(zip(tokens, template, strict=True)):
-        if mine != theirs and theirs != VARIABLE:
-            if position == 0 or len(differ) == 1:
+        if mine != theirs and not covers_token(theirs, mine):
+            if position == 0 or found is not None:
                 return None
-            differ.append(position)
-    return differ
+            found = position
+    return found
 
 
-def _merge_token(mine: str, theirs: str) -> str:
-    return VARIABLE
+def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[str, str]:
+    """A word with what introduces it: its key (``user=``) or else the token before it."""
+    for index in range(len(word) - 1, 0, -1):
+        if word[index - 1] in "=:" and index < len(word):
+            return word[:index], word[index:]
+    return tokens[position - 1], word
 
 
-def _skeleton(message: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Masked tokens with each run of whole-token variables folded into one slot, and run lengths."""
-    tokens: list[str] = []
-    runs: list[int] = []
-    for raw in message.split():
-        token = mask_token(raw)
-        if token == VARIABLE and tokens and tokens[-1] == VARIABLE:
-            runs[-1] += 1
-            continue
-        tokens.append(token)
-        runs.append(1)
-    return tuple(tokens), tuple(runs)
+def _widen(runs: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
+    """A variable run whose length differs between messages renders as a single ``<*>``."""
+    if runs == other or len(runs) != len(other):
+        return runs
+    return tuple(a if a == b else 1 for a, b in zip(runs, other, strict=True))

@@ -172,6 +172,27 @@ def _is_value(part: str) -> bool:
     return digits >= 3 or digits > letters
 
 
-def mask_message(message: str) -> list[str]:
-    """Masked tokens of a message, split on whitespace."""
-    return [mask_token(token) for token in message.split()]
+#: Byte-size units a formatter picks at run time (``5.2 KB``, ``93.0 B``): part of the value before them.
+_SIZE_UNITS = frozenset(["B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "kB"])
+
+
+def skeleton(message: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Masked tokens with each run of whole-token variables folded into one slot, and run lengths.
+
+    A byte-size unit after a number joins the number's slot, since the formatter chose it.
+    """
+    tokens: list[str] = []
+    runs: list[int] = []
+    for raw in message.split():
+        token = mask_token(raw)
+        if tokens and tokens[-1] == VARIABLE:
+            if token == VARIABLE:
+                runs[-1] += 1
+                continue
+            unit = token.rstrip(_TRAILING + ")]}")
+            if unit in _SIZE_UNITS:
+                tokens[-1] = VARIABLE + token[len(unit) :]
+                continue
+        tokens.append(token)
+        runs.append(1)
+    return tuple(tokens), tuple(runs)
