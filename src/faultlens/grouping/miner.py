@@ -195,9 +195,10 @@ class TemplateMiner:
             if position is None:
                 continue
             mine, theirs = tokens[position], candidate.tokens[position]
-            if VARIABLE in mine or VARIABLE in theirs or self._both_known(tokens, candidate.tokens, position):
+            merged = merge_tokens(mine, theirs)
+            if _is_value_slot(mine, theirs, merged) or self._both_known(tokens, candidate.tokens, position):
                 generalized = list(candidate.tokens)
-                generalized[position] = merge_tokens(mine, theirs)
+                generalized[position] = merged
                 return self._generalize(candidate, tuple(generalized), runs)
             near.append((candidate, position))
         created = _Template(tokens, runs, self._count)
@@ -291,6 +292,14 @@ def _single_difference(tokens: tuple[str, ...], template: tuple[str, ...]) -> in
                 return None
             found = position
     return found
+
+
+def _is_value_slot(mine: str, theirs: str, merged: str) -> bool:
+    """Whether a value on one side shows the position is a variable: one token already covers the
+    other (``<*>`` against ``admin``), or a value and a word share a key (``tty=:<*>``, ``tty=NODEVssh``)."""
+    if VARIABLE not in mine and VARIABLE not in theirs:
+        return False
+    return merged in (mine, theirs) or any(char.isalpha() for char in merged.replace(VARIABLE, ""))
 
 
 def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[str, str]:

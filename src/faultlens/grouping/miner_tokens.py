@@ -16,7 +16,7 @@ def covers_token(template: str, token: str) -> bool:
     """Whether a template token fits a message token, each ``<*>`` standing for some text."""
     if template == VARIABLE:
         return True
-    if VARIABLE not in template or not token:
+    if VARIABLE not in template:
         return template == token
     pieces = template.split(VARIABLE)
     head, tail = pieces[0], pieces[-1]
@@ -31,7 +31,7 @@ def covers_token(template: str, token: str) -> bool:
         if found < 0:
             return False
         position = found + len(piece) + 1
-    return position <= end + 1
+    return position <= end
 
 
 def merge_tokens(first: str, second: str) -> str:

@@ -6,8 +6,8 @@ value becomes ``<*>``; the punctuation stays, so ``uid=0`` becomes ``uid=<*>`` a
 ``10.0.0.1:8080`` becomes ``<*>:<*>``. One rule set serves every log, with no per-system regexes:
 
 * a segment that starts with a digit (numbers, IPs, hex, sizes like ``10ms``, ids) is a value;
-* a segment led by letters is a value when it holds three digits or more, or more digits than
-  letters (``storage234``, ``R02``), but a word with a short number glued on stays a word
+* a segment led by letters is a value when it holds three digits or more, or as many digits as
+  letters (``storage234``, ``R02``, ``an14``), but a word with a short number glued on stays a word
   (``ssh2``, ``eth0``, ``jk2_init``): such names are usually part of the statement;
 * ``word-<value>`` keeps the word (``node-129`` becomes ``node-<*>``), and a segment with a digit
   run in any other hyphenated or underscored part is one value (``blk_-42``, ``msra-sa-41``);
@@ -169,7 +169,7 @@ def _is_value(part: str) -> bool:
     if part[0].isdigit() or ("_" in part and digits > 1):
         return True
     letters = sum(char.isalpha() for char in part)
-    return digits >= 3 or digits > letters
+    return digits >= 3 or digits >= letters
 
 
 #: Byte-size units a formatter picks at run time (``5.2 KB``, ``93.0 B``): part of the value before them.
