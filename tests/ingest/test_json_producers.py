@@ -28,7 +28,7 @@ def decode_lines(tmp_path, text: str, name: str = "app.jsonl") -> list[Event]:
 
 
 def fail() -> None:
-    {}["customer_id"]  # noqa: B018 - raising a real KeyError is the point
+    {}["customer_id"]
 
 
 def stdlib_logger(formatter: logging.Formatter) -> tuple[logging.Logger, io.StringIO]:

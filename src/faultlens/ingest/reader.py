@@ -23,7 +23,7 @@ class ReadResult:
     format: str = "unknown"
     lines: int = 0
     bytes_read: int = 0
-    head_hash: str = ""
+    head_hash: str = ""  # of the first line: a rotated file starts anew, a grown one resumes
     skipped_lines: int = 0
     problems: list[SourceError] = field(default_factory=list)
 
@@ -143,8 +143,7 @@ def read_records(ref: InputRef, result: ReadResult, input_format: str | None = N
             return
         if looks_binary("\n".join(first.lines[:200]).encode("utf-8", "replace")[:65536]):
             raise SourceError("looks binary (NUL bytes), not a log; skipped", path=path)
-        result.head_hash = hashlib.blake2b("\n".join(first.lines[:50]).encode("utf-8", "replace"),
-                                           digest_size=8).hexdigest()
+        result.head_hash = hashlib.blake2b(first.lines[0].encode("utf-8", "replace"), digest_size=8).hexdigest()
         detected = forced(input_format) if input_format and input_format != "auto" else sniff(first.lines)
         result.format = format_name(detected)
         decoder = make_decoder(path, detected, first.lines[:200])

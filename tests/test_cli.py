@@ -1,0 +1,139 @@
+"""The command line end to end: in-process for speed, and once as a real subprocess."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from faultlens import cli
+
+WORKER = (
+    "2026-11-28 14:05:01,234 INFO [worker.jobs] picked job 123\n"
+    "2026-11-28 14:05:02,234 ERROR [worker.jobs] job 124 failed\n"
+    "Traceback (most recent call last):\n"
+    '  File "/srv/worker/app/jobs.py", line 42, in run\n'
+    "    process(job)\n"
+    '  File "/srv/worker/app/jobs.py", line 12, in process\n'
+    "    raise KeyError('customer_id')\n"
+    "KeyError: 'customer_id'\n"
+)
+
+
+def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["faultlens", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def logs(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "worker.log").write_text(WORKER)
+    (folder / "worker.log.1.gz").write_bytes(gzip.compress(WORKER.replace("14:05", "13:05").encode()))
+    return folder
+
+
+def test_json_report_has_the_documented_shape(monkeypatch, capsys, logs, tmp_path):
+    """`--format json` prints the versioned schema with summary and issues."""
+    code, out, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", str(tmp_path / "s.duckdb"),
+                           "--format", "json")
+    assert code == 0
+    report = orjson.loads(out)
+    assert report["schema"] == "faultlens.report/1"
+    assert report["summary"]["files"] == 2
+    (issue,) = report["issues"]
+    for key in ("fingerprint", "title", "type", "message", "count", "users", "services", "releases",
+                "first_seen", "last_seen", "sample"):
+        assert key in issue
+    assert issue["type"] == "KeyError" and issue["count"] == 2
+    assert issue["services"] == ["worker"], "the service comes from the file name"
+    assert issue["first_seen"] == "2026-11-28T13:05:02.234000Z"
+
+
+def test_table_and_markdown_outputs(monkeypatch, capsys, logs, tmp_path):
+    """The default table names the issue; `--format markdown --output` writes a Markdown file."""
+    code, out, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:")
+    assert code == 0 and "KeyError: 'customer_id'" in out
+    target = tmp_path / "report.md"
+    code, _, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:", "-f", "markdown",
+                         "-o", str(target))
+    assert code == 0
+    assert target.read_text().startswith("# faultlens report")
+
+
+def test_stdin(monkeypatch, capsys, tmp_path):
+    """`-` reads standard input."""
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(WORKER.encode())))
+    code, out, _ = run_cli(monkeypatch, capsys, "analyze", "-", "--db", ":memory:", "-f", "json")
+    assert code == 0
+    assert orjson.loads(out)["issues"][0]["type"] == "KeyError"
+
+
+def test_bad_inputs_are_named_and_skipped(monkeypatch, capsys, logs, tmp_path):
+    """Binary, missing and empty inputs each get one line naming them; the rest is analyzed (exit 0)."""
+    (tmp_path / "core.bin").write_bytes(b"\x7fELF\x00\x00\x01" * 100)
+    (tmp_path / "empty.log").write_text("")
+    code, out, err = run_cli(monkeypatch, capsys, "analyze", str(logs), str(tmp_path / "core.bin"),
+                             str(tmp_path / "missing.log"), str(tmp_path / "empty.log"), "--db", ":memory:",
+                             "-f", "json")
+    assert code == 0
+    summary = orjson.loads(out)["summary"]
+    assert summary["skipped_inputs"] == 2
+    assert "core.bin" in err and "binary" in err
+    assert "missing.log" in err and "no such file" in err
+    assert "empty.log" in err
+    assert "Traceback" not in err
+
+
+def test_nothing_readable_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    """With no readable input the exit code is 2 and the message says what to give."""
+    code, _, err = run_cli(monkeypatch, capsys, "analyze", str(tmp_path / "nope.log"), "--db", ":memory:")
+    assert code == 2
+    assert "nothing readable" in err and "Traceback" not in err
+
+
+def test_bad_option_values_are_usage_errors(monkeypatch, capsys, logs):
+    """Unknown formats, levels and times exit 2 with one line naming the option."""
+    for args, word in ((["--input-format", "xml"], "--input-format"), (["--min-level", "loud"], "--min-level"),
+                       (["--since", "yesterday-ish"], "--since")):
+        code, _, err = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:", *args)
+        assert code == 2, args
+        assert word in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permissions")
+def test_unreadable_file(monkeypatch, capsys, logs, tmp_path):
+    """A file that cannot be opened is named; the others are still analyzed."""
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    locked = tmp_path / "locked.log"
+    locked.write_text(WORKER)
+    locked.chmod(0)
+    code, _, err = run_cli(monkeypatch, capsys, "analyze", str(logs), str(locked), "--db", ":memory:")
+    assert code == 0 and "locked.log" in err
+
+
+def test_subprocess_end_to_end(logs, tmp_path):
+    """The installed console script runs, writes its default store under the working directory, and exits 0."""
+    exe = os.path.join(os.path.dirname(sys.executable), "faultlens")
+    done = subprocess.run([exe, "analyze", str(logs), "--format", "json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["summary"]["issues"] == 1
+    assert (tmp_path / ".faultlens" / "faultlens.duckdb").exists()
+    again = subprocess.run([exe, "analyze", str(logs), "--format", "json"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120)
+    assert orjson.loads(again.stdout)["summary"]["events_new"] == 0
