@@ -52,7 +52,7 @@ class TestMaskToken:
 
     def test_date_words_are_variables(self) -> None:
         """Weekday and month names are parts of a timestamp."""
-        assert skeleton("at Fri Jun 17 07:07:00 2005") == (("at", "<*>", "<*>:<*>:<*>", "<*>"), (1, 3, 1, 1))
+        assert skeleton("at Fri Jun 17 07:07:00 2005") == ("at", "<*>", "<*>:<*>:<*>", "<*>")
 
 
 class TestMerging:

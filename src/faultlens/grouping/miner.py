@@ -10,8 +10,9 @@ answers:
    On a warm stream almost every message stops here.
 2. **Masking.** The message is split on whitespace and each token masked by the hand-written
    scanner in :mod:`faultlens.grouping.tokens` (numbers, ids, addresses, paths become ``<*>``).
-   A run of variables becomes one slot, so lists of any length share a template. The masked
-   tokens (the *skeleton*) are looked up exactly.
+   A run of variables becomes one slot, so lists of any length share a template, and variables
+   separated only by spaces render as one ``<*>``. The masked tokens (the *skeleton*) are looked
+   up exactly.
 3. **Matching.** A new skeleton is compared with the templates of the same length and first
    token (the first word of a message is almost always fixed text). It joins the most specific
    template whose fixed tokens it repeats and whose slots cover the rest. Otherwise:
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import reduce
 
 from faultlens.grouping.miner_tokens import covers_token, merge_tokens
 from faultlens.grouping.tokens import VARIABLE, skeleton
@@ -51,6 +53,7 @@ _CACHE_LIMIT = 1 << 16
 #: Distinct words a position must show before a family of templates merges into one variable.
 _WORDS_FOR_VARIABLE = 4
 _KNOWN_VALUES_LIMIT = 1 << 14
+_SPACED_VARIABLES = f"{VARIABLE} {VARIABLE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +65,12 @@ class MinedTemplate:
 
 
 class _Template:
-    """One learned template: slot tokens, how variable runs render, and where it was merged to."""
+    """One learned template: its slot tokens, its families, and where it was merged to."""
 
-    __slots__ = ("families", "founder", "merged_into", "mined", "order", "runs", "tokens")
+    __slots__ = ("families", "founder", "merged_into", "mined", "order", "tokens")
 
-    def __init__(self, tokens: tuple[str, ...], runs: tuple[int, ...], order: int) -> None:
+    def __init__(self, tokens: tuple[str, ...], order: int) -> None:
         self.tokens = tokens
-        self.runs = runs
         self.order = order
         self.merged_into: _Template | None = None
         self.families: dict[int, _Family] = {}
@@ -95,18 +97,19 @@ class _Template:
                 slots += 1
         return slots
 
-    def update(self, tokens: tuple[str, ...], runs: tuple[int, ...]) -> None:
-        """Adopt generalized tokens or variable runs and refresh the rendered template."""
-        if tokens != self.tokens or runs != self.runs:
+    def update(self, tokens: tuple[str, ...]) -> None:
+        """Adopt generalized tokens and refresh the rendered template."""
+        if tokens != self.tokens:
             self.tokens = tokens
-            self.runs = runs
             self.mined = MinedTemplate(self.founder, self._render())
 
     def _render(self) -> str:
-        words = []
-        for token, run in zip(self.tokens, self.runs, strict=True):
-            words.append(" ".join([VARIABLE] * run) if run > 1 else token)
-        return " ".join(words)
+        """Variables separated only by spaces render as one (a date, a list): the text of a value
+        does not say how many words it has."""
+        text = " ".join(self.tokens)
+        while _SPACED_VARIABLES in text:
+            text = text.replace(_SPACED_VARIABLES, VARIABLE)
+        return text
 
 
 class _Family:
@@ -148,7 +151,7 @@ class TemplateMiner:
         key = message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
         found = self._by_digitless.get(key)
         if found is None:
-            tokens, _ = skeleton(message)
+            tokens = skeleton(message)
             found = self._by_skeleton.get(tokens) or self._best_cover(tokens)
         return None if found is None else found.resolve().mined
 
@@ -163,17 +166,14 @@ class TemplateMiner:
         return [t.mined for t in sorted(live, key=lambda t: t.order)]
 
     def _learn(self, message: str) -> _Template:
-        tokens, runs = skeleton(message)
+        tokens = skeleton(message)
         found = self._by_skeleton.get(tokens)
         if found is not None:
-            found = found.resolve()
-        else:
-            found = self._best_cover(tokens) or self._place(tokens, runs)
-            if len(self._by_skeleton) >= _CACHE_LIMIT:
-                self._by_skeleton.clear()
-            self._by_skeleton[tokens] = found
-        if runs != found.runs:
-            found.update(found.tokens, _widen(found.runs, runs))
+            return found.resolve()
+        found = self._best_cover(tokens) or self._place(tokens)
+        if len(self._by_skeleton) >= _CACHE_LIMIT:
+            self._by_skeleton.clear()
+        self._by_skeleton[tokens] = found
         return found
 
     def _best_cover(self, tokens: tuple[str, ...]) -> _Template | None:
@@ -186,7 +186,7 @@ class TemplateMiner:
                 best, best_slots = candidate, slots
         return best
 
-    def _place(self, tokens: tuple[str, ...], runs: tuple[int, ...]) -> _Template:
+    def _place(self, tokens: tuple[str, ...]) -> _Template:
         """Generalize a template the skeleton nearly fits, or found a new one."""
         bucket = self._buckets.setdefault(_bucket(tokens), [])
         near: list[tuple[_Template, int]] = []
@@ -199,9 +199,9 @@ class TemplateMiner:
             if _is_value_slot(mine, theirs, merged) or self._both_known(tokens, candidate.tokens, position):
                 generalized = list(candidate.tokens)
                 generalized[position] = merged
-                return self._generalize(candidate, tuple(generalized), runs)
+                return self._generalize(candidate, tuple(generalized))
             near.append((candidate, position))
-        created = _Template(tokens, runs, self._count)
+        created = _Template(tokens, self._count)
         self._count += 1
         bucket.append(created)
         self._by_founder[created.founder] = created
@@ -216,18 +216,17 @@ class TemplateMiner:
                 return self._merge_family(family, created)
         return created
 
-    def _generalize(self, target: _Template, tokens: tuple[str, ...], runs: tuple[int, ...]) -> _Template:
+    def _generalize(self, target: _Template, tokens: tuple[str, ...]) -> _Template:
         """Give a template more general tokens and merge in every template it now covers."""
-        target.update(tokens, _widen(target.runs, runs))
+        target.update(tokens)
         bucket = self._buckets[_bucket(tokens)]
         covered = [t for t in bucket if t is not target and target.covers(t.tokens) >= 0]
         survivor = min([target, *covered], key=lambda t: t.order)
         if survivor is not target:
-            survivor.update(target.tokens, _widen(survivor.runs, target.runs))
+            survivor.update(target.tokens)
         for template in [target, *covered]:
             if template is not survivor:
                 template.merged_into = survivor
-                survivor.update(survivor.tokens, _widen(survivor.runs, template.runs))
                 bucket.remove(template)
         return survivor
 
@@ -239,8 +238,8 @@ class TemplateMiner:
         for word, template in family.members.items():
             self._remember_value(template.tokens, position, word)
         generalized = list(anchor.tokens)
-        generalized[position] = VARIABLE
-        survivor = self._generalize(anchor, tuple(generalized), anchor.runs)
+        generalized[position] = reduce(merge_tokens, family.members)
+        survivor = self._generalize(anchor, tuple(generalized))
         self._merge_known_families()
         return newest.resolve() if newest.resolve() is survivor else survivor
 
@@ -275,8 +274,8 @@ class TemplateMiner:
                     ):
                         anchor = min((t.resolve() for t in family.members.values()), key=lambda t: t.order)
                         generalized = list(anchor.tokens)
-                        generalized[position] = VARIABLE
-                        self._generalize(anchor, tuple(generalized), anchor.runs)
+                        generalized[position] = reduce(merge_tokens, family.members)
+                        self._generalize(anchor, tuple(generalized))
 
 
 def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
@@ -308,10 +307,3 @@ def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[s
         if word[index - 1] in "=:" and index < len(word):
             return word[:index], word[index:]
     return tokens[position - 1], word
-
-
-def _widen(runs: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
-    """A variable run whose length differs between messages renders as a single ``<*>``."""
-    if runs == other or len(runs) != len(other):
-        return runs
-    return tuple(a if a == b else 1 for a, b in zip(runs, other, strict=True))

@@ -11,8 +11,8 @@ value becomes ``<*>``; the punctuation stays, so ``uid=0`` becomes ``uid=<*>`` a
   (``ssh2``, ``eth0``, ``jk2_init``): such names are usually part of the statement;
 * ``word-<value>`` keeps the word (``node-129`` becomes ``node-<*>``), and a segment with a digit
   run in any other hyphenated or underscored part is one value (``blk_-42``, ``msra-sa-41``);
-* paths (``/var/log``), URLs after their scheme (``hdfs://<*>``), backslashed text and month or
-  weekday names are values.
+* paths (``/var/log``), URLs after their scheme (``hdfs://<*>``), MAC and IPv6 addresses,
+  backslashed text and month or weekday names are values.
 
 Word-like variables (user names, host names without digits) cannot be told from constant words
 by their shape; the miner finds those from how values vary across messages.
@@ -53,6 +53,8 @@ _DATE_WORDS = frozenset(
     ]
 )
 _DIGITS = frozenset("0123456789")
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+_EDGES = "()[]{}<>\"',;.!?"
 
 
 def mask_token(token: str) -> str:
@@ -63,7 +65,12 @@ def mask_token(token: str) -> str:
         return _keep_edges(token)
     scheme = token.find("://")
     if scheme > 0:
-        return token[: scheme + 3] + VARIABLE + _closing_tail(token[scheme + 3 :])
+        rest = token[scheme + 3 :]
+        if "/" in rest or "@" in rest:
+            return token[: scheme + 3] + VARIABLE + _closing_tail(rest)
+        return token[: scheme + 3] + mask_token(rest)
+    if token.count(":") >= 5 and _HEX_COLON.issuperset(token.strip(_EDGES)):
+        return _keep_edges(token)
     if _DIGITS.isdisjoint(token) and "/" not in token:
         return token
     parts: list[str] = []
@@ -176,23 +183,20 @@ def _is_value(part: str) -> bool:
 _SIZE_UNITS = frozenset(["B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "kB"])
 
 
-def skeleton(message: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Masked tokens with each run of whole-token variables folded into one slot, and run lengths.
+def skeleton(message: str) -> tuple[str, ...]:
+    """Masked tokens with each run of whole-token variables folded into one slot.
 
     A byte-size unit after a number joins the number's slot, since the formatter chose it.
     """
     tokens: list[str] = []
-    runs: list[int] = []
     for raw in message.split():
         token = mask_token(raw)
         if tokens and tokens[-1] == VARIABLE:
             if token == VARIABLE:
-                runs[-1] += 1
                 continue
             unit = token.rstrip(_TRAILING + ")]}")
             if unit in _SIZE_UNITS:
                 tokens[-1] = VARIABLE + token[len(unit) :]
                 continue
         tokens.append(token)
-        runs.append(1)
-    return tuple(tokens), tuple(runs)
+    return tuple(tokens)
