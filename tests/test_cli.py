@@ -137,3 +137,28 @@ def test_subprocess_end_to_end(logs, tmp_path):
     again = subprocess.run([exe, "analyze", str(logs), "--format", "json"], cwd=tmp_path, capture_output=True,
                            text=True, timeout=120)
     assert orjson.loads(again.stdout)["summary"]["events_new"] == 0
+
+
+def test_ctrl_c_keeps_what_was_read(tmp_path):
+    """SIGINT during a run exits 130 and every event read so far is in the store."""
+    import signal
+    import time
+
+    import duckdb
+
+    exe = os.path.join(os.path.dirname(sys.executable), "faultlens")
+    db = tmp_path / "s.duckdb"
+    proc = subprocess.Popen([exe, "analyze", "-", "--db", str(db)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    lines = "".join(f"2026-11-28 14:{i // 600 % 60:02d}:{i // 10 % 60:02d},000 ERROR [w] job {i} failed\n"
+                    for i in range(12000))
+    proc.stdin.write(lines.encode())
+    proc.stdin.flush()
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    stored = duckdb.connect(str(db)).execute("SELECT count(*) FROM events").fetchone()[0]
+    assert stored >= 11999, "all complete records read before the interrupt are stored"

@@ -143,7 +143,7 @@ def _progress(paths: list[str]) -> Iterator[object]:
 def main() -> None:
     """Entry point: user errors become one red line and an exit code, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except FaultlensError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -164,3 +164,4 @@ def main() -> None:
             exc.show()
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -189,9 +189,10 @@ class LineReader:
         line_no = 1
         partial = b""
         skipping = False  # inside an over-long line whose start was already dropped
+        read = getattr(self.stream, "read1", self.stream.read)  # read1: a pipe hands over what it has now
         while True:
             try:
-                chunk = self.stream.read(CHUNK_BYTES)
+                chunk = read(CHUNK_BYTES)
             except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
                 self.problems.append(
                     SourceError(f"input ends early ({_describe(exc)}); kept what was read before it",

@@ -107,6 +107,8 @@ def _parse_iso_loose(text: str) -> datetime | None:
 
 def _from_epoch(number: float) -> datetime | None:
     """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude."""
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
     for divisor in (1, 1e3, 1e6, 1e9):
         seconds = number / divisor
         if seconds < 1e10:
@@ -117,7 +119,7 @@ def _from_epoch(number: float) -> datetime | None:
 
 
 def _parse_other(text: str) -> datetime | None:
-    if text.replace(".", "", 1).isdigit():
+    if text.replace(".", "", 1).isascii() and text.replace(".", "", 1).isdigit():
         return _from_epoch(float(text))
     match = _CLF.match(text)
     if match:
