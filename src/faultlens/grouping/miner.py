@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from faultlens.grouping.miner_tokens import covers_token, merge_tokens
-from faultlens.grouping.tokens import VARIABLE, skeleton
+from faultlens.grouping.tokens import VARIABLE, Skeletonizer
 
 __all__ = ["MinedTemplate", "TemplateMiner"]
 
@@ -126,6 +126,7 @@ class TemplateMiner:
     """Learn log templates online; the module docstring gives the method and why ids are stable."""
 
     def __init__(self) -> None:
+        self._skeleton = Skeletonizer(_CACHE_LIMIT)
         self._by_digitless: dict[bytes, _Template] = {}
         self._by_skeleton: dict[tuple[str, ...], _Template] = {}
         self._buckets: dict[tuple[int, str], list[_Template]] = {}
@@ -151,7 +152,7 @@ class TemplateMiner:
         key = message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
         found = self._by_digitless.get(key)
         if found is None:
-            tokens = skeleton(message)
+            tokens = self._skeleton(message)
             found = self._by_skeleton.get(tokens) or self._best_cover(tokens)
         return None if found is None else found.resolve().mined
 
@@ -166,7 +167,7 @@ class TemplateMiner:
         return [t.mined for t in sorted(live, key=lambda t: t.order)]
 
     def _learn(self, message: str) -> _Template:
-        tokens = skeleton(message)
+        tokens = self._skeleton(message)
         found = self._by_skeleton.get(tokens)
         if found is not None:
             return found.resolve()

@@ -59,8 +59,8 @@ _EDGES = "()[]{}<>\"',;.!?"
 
 def mask_token(token: str) -> str:
     """Return the token with its value segments replaced by ``<*>``."""
-    if token in _DATE_WORDS:
-        return VARIABLE
+    if token.isalpha():
+        return VARIABLE if token in _DATE_WORDS else token
     if "\\" in token[:-1]:
         return _keep_edges(token)
     scheme = token.find("://")
@@ -181,22 +181,46 @@ def _is_value(part: str) -> bool:
 
 #: Byte-size units a formatter picks at run time (``5.2 KB``, ``93.0 B``): part of the value before them.
 _SIZE_UNITS = frozenset(["B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "kB"])
+_UNIT_END = _TRAILING + ")]}"
+
+
+class Skeletonizer:
+    """Turn a message into its *skeleton*: masked tokens, each run of whole-token variables
+    folded into one slot, so a list of any length fills one slot.
+
+    A byte-size unit after a number joins the number's slot, since the formatter chose it.
+    Masked tokens are cached (the fixed words of a log repeat endlessly); the cache is cleared
+    when it passes ``limit`` entries, so memory stays bounded.
+    """
+
+    def __init__(self, limit: int = 1 << 16) -> None:
+        self.limit = limit
+        self._masked: dict[str, str] = {}
+
+    def __call__(self, message: str) -> tuple[str, ...]:
+        masked = self._masked
+        tokens: list[str] = []
+        for raw in message.split():
+            token = masked.get(raw)
+            if token is None:
+                if raw.isdigit():
+                    token = VARIABLE
+                else:
+                    token = mask_token(raw)
+                    if len(masked) >= self.limit:
+                        masked.clear()
+                    masked[raw] = token
+            if tokens and tokens[-1] == VARIABLE:
+                if token == VARIABLE:
+                    continue
+                unit = token.rstrip(_UNIT_END)
+                if unit in _SIZE_UNITS:
+                    tokens[-1] = VARIABLE + token[len(unit) :]
+                    continue
+            tokens.append(token)
+        return tuple(tokens)
 
 
 def skeleton(message: str) -> tuple[str, ...]:
-    """Masked tokens with each run of whole-token variables folded into one slot.
-
-    A byte-size unit after a number joins the number's slot, since the formatter chose it.
-    """
-    tokens: list[str] = []
-    for raw in message.split():
-        token = mask_token(raw)
-        if tokens and tokens[-1] == VARIABLE:
-            if token == VARIABLE:
-                continue
-            unit = token.rstrip(_TRAILING + ")]}")
-            if unit in _SIZE_UNITS:
-                tokens[-1] = VARIABLE + token[len(unit) :]
-                continue
-        tokens.append(token)
-    return tuple(tokens)
+    """The skeleton of one message, without a cache (see :class:`Skeletonizer`)."""
+    return Skeletonizer(limit=0)(message)
