@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from faultlens.stacktrace import go, javascript, jvm, python
+from faultlens.stacktrace import dotnet, elixir, go, javascript, jvm, native, php, python, ruby, rust, swift
 from faultlens.stacktrace.normalize import split_lines
 from faultlens.stacktrace.trace import UNKNOWN_TYPE, ParsedTrace
 
@@ -29,7 +29,10 @@ class Runtime:
         return cls(module.LANGUAGE, module.MARKERS, module.find)
 
 
-RUNTIMES: tuple[Runtime, ...] = tuple(Runtime.from_module(module) for module in (python, jvm, javascript, go))
+RUNTIMES: tuple[Runtime, ...] = tuple(
+    Runtime.from_module(module)
+    for module in (python, jvm, dotnet, javascript, go, ruby, php, rust, native, elixir, swift)
+)
 """Every runtime parser, in the order ties between overlapping traces are settled."""
 
 

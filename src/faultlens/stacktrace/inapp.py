@@ -80,7 +80,7 @@ RULES: dict[str, LibraryRules] = {
         module_prefixes=(
             "std::", "core::", "alloc::", "tokio::", "futures::", "futures_util::", "hyper::", "tower::",
             "backtrace::", "rust_begin_unwind", "__rust", "<std::", "<core::", "<alloc::", "__libc_start",
-            "_start", "<tokio::", "<futures", "axum::", "actix_", "<F as ", "<alloc", "test::",
+            "_start", "<tokio::", "<futures", "axum::", "actix_", "<F as ", "<alloc", "test::", "__rustc::", "<<",
         ),
     ),
     "native": LibraryRules(
@@ -118,20 +118,30 @@ def mark_in_app(exceptions: list[ExceptionInfo], language: str, app_packages: Se
             frame.in_app = _is_in_app(frame, rules, packages, language)
 
 
+_SYMBOL_LANGUAGES = frozenset({"rust", "native", "elixir", "swift"})
+"""Runtimes whose function names carry the library's name (`std::`, `__libc_start_main`, `Enum.`)."""
+
+
 def _is_in_app(frame: Frame, rules: LibraryRules, packages: tuple[str, ...], language: str) -> bool:
-    path = frame.abs_path or frame.filename or ""
-    module = frame.module or (frame.function if language in ("rust", "native", "elixir") else "") or ""
-    if packages and (_matches_package(module, packages) or _matches_path(path, packages)):
+    paths = [path for path in (frame.abs_path, frame.filename) if path]
+    if language in ("native", "swift") and frame.module:
+        paths.append(frame.module)
+    names = [name for name in (frame.module,) if name]
+    if language in _SYMBOL_LANGUAGES and frame.function:
+        names.append(frame.function)
+    if packages and (
+        any(_matches_package(name, packages) for name in names) or any(_matches_path(p, packages) for p in paths)
+    ):
         return True
-    if path:
+    for path in paths:
         if any(part in path for part in rules.path_parts) or path.startswith(rules.path_prefixes):
             return False
         if rules.path_pattern is not None and rules.path_pattern.search(path):
             return False
-    if module:
-        if module in rules.modules or module.startswith(rules.module_prefixes):
+    for name in names:
+        if name in rules.modules or name.startswith(rules.module_prefixes):
             return False
-        if language == "go" and module.split("/", 1)[0] in _GO_STANDARD_ROOTS:
+        if language == "go" and name.split("/", 1)[0] in _GO_STANDARD_ROOTS:
             return False
     return True
 
