@@ -53,6 +53,8 @@ _DATE_WORDS = frozenset(
     ]
 )
 _DIGITS = frozenset("0123456789")
+#: A token led by a digit and free of these is one plain value (``0x7f``, ``42``, ``3.5.``).
+_PLAIN_VALUE_SAFE = _DELIMITERS | frozenset("-\\")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 _EDGES = "()[]{}<>\"',;.!?"
 
@@ -61,6 +63,11 @@ def mask_token(token: str) -> str:
     """Return the token with its value segments replaced by ``<*>``."""
     if token.isalpha():
         return VARIABLE if token in _DATE_WORDS else token
+    if token.isalnum():
+        return _mask_core(token)
+    if token[0].isdigit() and _PLAIN_VALUE_SAFE.isdisjoint(token):
+        core = token.rstrip(_TRAILING)
+        return VARIABLE + token[len(core) :]
     if "\\" in token[:-1]:
         return _keep_edges(token)
     scheme = token.find("://")
@@ -170,12 +177,12 @@ def _dot_before_number(segment: str) -> int:
 
 def _is_value(part: str) -> bool:
     """Whether a hyphen-free piece is a value rather than a name with a short number glued on."""
-    digits = sum(char.isdigit() for char in part)
+    digits = sum(map(str.isdigit, part))
     if not digits:
         return False
     if part[0].isdigit() or ("_" in part and digits > 1):
         return True
-    letters = sum(char.isalpha() for char in part)
+    letters = sum(map(str.isalpha, part))
     return digits >= 3 or digits >= letters
 
 
