@@ -7,8 +7,9 @@ value becomes ``<*>``; the punctuation stays, so ``uid=0`` becomes ``uid=<*>`` a
 
 * a segment that starts with a digit (numbers, IPs, hex, sizes like ``10ms``, ids) is a value;
 * a segment led by letters is a value when it holds three digits or more, or as many digits as
-  letters (``storage234``, ``R02``, ``an14``), but a word with a short number glued on stays a word
-  (``ssh2``, ``eth0``, ``jk2_init``): such names are usually part of the statement;
+  letters (``storage234``, ``R02``, ``an14``), or when one part of a snake_case name is such a
+  value (``rdd_2_0``), but a word with a short number glued on stays a word (``ssh2``, ``eth0``,
+  ``jk2_init``): such names are usually part of the statement;
 * ``word-<value>`` keeps the word (``node-129`` becomes ``node-<*>``), and a segment with a digit
   run in any other hyphenated or underscored part is one value (``blk_-42``, ``msra-sa-41``);
 * paths (``/var/log``), URLs after their scheme (``hdfs://<*>``), MAC and IPv6 addresses,
@@ -176,14 +177,19 @@ def _dot_before_number(segment: str) -> int:
 
 
 def _is_value(part: str) -> bool:
-    """Whether a hyphen-free piece is a value rather than a name with a short number glued on."""
-    digits = sum(map(str.isdigit, part))
-    if not digits:
+    """Whether a hyphen-free piece is a value rather than a name with a short number glued on.
+
+    A snake_case name with two digits, or one numeric part, is a value (``root14_local``,
+    ``broadcast_9``), while ``jk2_init`` stays a name.
+    """
+    if _DIGITS.isdisjoint(part):
         return False
-    if part[0].isdigit() or ("_" in part and digits > 1):
+    if part[0].isdigit():
         return True
-    letters = sum(map(str.isalpha, part))
-    return digits >= 3 or digits >= letters
+    digits = sum(map(str.isdigit, part))
+    if "_" in part and (digits > 1 or any(_is_value(piece) for piece in part.split("_") if piece)):
+        return True
+    return digits >= 3 or digits >= sum(map(str.isalpha, part))
 
 
 #: Byte-size units a formatter picks at run time (``5.2 KB``, ``93.0 B``): part of the value before them.
