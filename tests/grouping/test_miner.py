@@ -104,6 +104,14 @@ class TestMerging:
         ids = {miner.add(f"{verb} (command {n})").id for n, verb in enumerate(["boot", "wait", "halt", "run", "stop"])}
         assert len(ids) == 5
 
+    def test_a_first_word_before_long_fixed_text_can_be_a_variable(self) -> None:
+        """Many programs leading one long statement make the first word a variable."""
+        miner = TemplateMiner()
+        programs = ("chrome.exe", "firefox.exe", "Dropbox.exe", "skype.exe", "outlook.exe")
+        ids = {miner.add(f"{p} - proxy.example.org:5070 close, 42 bytes sent, 7 bytes received").id for p in programs}
+        assert len({miner.canonical_id(found) for found in ids}) == 1
+        assert miner.match("git.exe - proxy.example.org:5070 close, 1 bytes sent, 2 bytes received") is not None
+
     def test_merged_ids_resolve_to_the_survivor(self) -> None:
         """Ids of templates absorbed by a merge stay resolvable to the template that absorbed them."""
         miner = TemplateMiner()

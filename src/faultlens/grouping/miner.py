@@ -14,8 +14,9 @@ answers:
    separated only by spaces render as one ``<*>``. The masked tokens (the *skeleton*) are looked
    up exactly.
 3. **Matching.** A new skeleton is compared with the templates of the same length and first
-   token (the first word of a message is almost always fixed text). It joins the most specific
-   template whose fixed tokens it repeats and whose slots cover the rest. Otherwise:
+   token (the first word of a message is almost always fixed text), and with those of that length
+   whose first token is a variable. It joins the most specific template whose fixed tokens it
+   repeats and whose slots cover the rest. Otherwise:
 
    * a message that differs from a template in one token, where one side already holds a value
      there (``user 0`` against ``user admin``), generalizes that token at once;
@@ -24,6 +25,9 @@ answers:
      (``from NEW to RUNNING`` against ``user alice``). Then the family merges. Words proven to be
      values this way are remembered with the word or key before them (``user cyrus``,
      ``user=root``), and a family whose words are all known values of that kind merges at once.
+   * the first word joins such a family only when at least three fixed words follow it, so a
+     program name leading a long message can prove a variable (``chrome.exe - ... close``),
+     while short statements that differ in their verb stay apart (``boot (command 7)``).
 
    Whenever a template generalizes, the templates it now covers merge into it.
 
@@ -40,6 +44,7 @@ when they pass a fixed size, which costs speed, never correctness.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 
@@ -53,6 +58,8 @@ _CACHE_LIMIT = 1 << 16
 #: Distinct words a position must show before a family of templates merges into one variable.
 _WORDS_FOR_VARIABLE = 4
 _KNOWN_VALUES_LIMIT = 1 << 14
+#: Fixed words a message needs after its first word before that first word may turn out a value.
+_FIXED_WORDS_AFTER_FIRST = 3
 _SPACED_VARIABLES = f"{VARIABLE} {VARIABLE}"
 
 
@@ -131,6 +138,7 @@ class TemplateMiner:
         self._by_skeleton: dict[tuple[str, ...], _Template] = {}
         self._buckets: dict[tuple[int, str], list[_Template]] = {}
         self._by_founder: dict[str, _Template] = {}
+        self._by_tail: dict[tuple[str, ...], _Family] = {}
         self._known_values: set[tuple[str, str]] = set()
         self._count = 0
 
@@ -181,9 +189,13 @@ class TemplateMiner:
         """The most specific template that fits the skeleton, oldest first on ties."""
         best: _Template | None = None
         best_slots = len(tokens) + 1
-        for candidate in self._buckets.get(_bucket(tokens), ()):
+        key = _bucket(tokens)
+        candidates = self._buckets.get(key, [])
+        if key[1] != VARIABLE:
+            candidates = candidates + self._buckets.get((key[0], VARIABLE), [])
+        for candidate in candidates:
             slots = candidate.covers(tokens)
-            if 0 <= slots < best_slots:
+            if 0 <= slots < best_slots or (slots == best_slots and best and candidate.order < best.order):
                 best, best_slots = candidate, slots
         return best
 
@@ -206,6 +218,12 @@ class TemplateMiner:
         self._count += 1
         bucket.append(created)
         self._by_founder[created.founder] = created
+        if _leads_fixed_text(tokens):
+            family = self._by_tail.setdefault(tokens[1:], _Family(0))
+            family.members.setdefault(tokens[0], created)
+            created.families[0] = family
+            if len(family.members) >= _WORDS_FOR_VARIABLE:
+                return self._merge_family(family, created)
         for candidate, position in near:
             family = candidate.families.get(position)
             if family is None:
@@ -217,19 +235,29 @@ class TemplateMiner:
                 return self._merge_family(family, created)
         return created
 
-    def _generalize(self, target: _Template, tokens: tuple[str, ...]) -> _Template:
-        """Give a template more general tokens and merge in every template it now covers."""
-        target.update(tokens)
-        bucket = self._buckets[_bucket(tokens)]
-        covered = [t for t in bucket if t is not target and target.covers(t.tokens) >= 0]
-        survivor = min([target, *covered], key=lambda t: t.order)
-        if survivor is not target:
-            survivor.update(target.tokens)
-        for template in [target, *covered]:
+    def _generalize(self, target: _Template, tokens: tuple[str, ...], members: Iterable[_Template] = ()) -> _Template:
+        """Give a template more general tokens and merge in every template it now covers: those of
+        its bucket and, for a first word turned variable, the family ``members`` from other buckets."""
+        self._retoken(target, tokens)
+        group = [target]
+        for template in [*self._buckets[_bucket(tokens)], *(member.resolve() for member in members)]:
+            if template not in group and target.covers(template.tokens) >= 0:
+                group.append(template)
+        survivor = min(group, key=lambda t: t.order)
+        self._retoken(survivor, tokens)
+        for template in group:
             if template is not survivor:
                 template.merged_into = survivor
-                bucket.remove(template)
+                self._buckets[_bucket(template.tokens)].remove(template)
         return survivor
+
+    def _retoken(self, template: _Template, tokens: tuple[str, ...]) -> None:
+        """Update a template's tokens, moving it to the bucket its first token now selects."""
+        old, new = _bucket(template.tokens), _bucket(tokens)
+        template.update(tokens)
+        if old != new:
+            self._buckets[old].remove(template)
+            self._buckets.setdefault(new, []).append(template)
 
     def _merge_family(self, family: _Family, newest: _Template) -> _Template:
         """A position proven variable: remember its words as values and merge the family."""
@@ -239,8 +267,8 @@ class TemplateMiner:
         for word, template in family.members.items():
             self._remember_value(template.tokens, position, word)
         generalized = list(anchor.tokens)
-        generalized[position] = reduce(merge_tokens, family.members)
-        survivor = self._generalize(anchor, tuple(generalized))
+        generalized[position] = VARIABLE if position == 0 else reduce(merge_tokens, family.members)
+        survivor = self._generalize(anchor, tuple(generalized), members.values())
         self._merge_known_families()
         return newest.resolve() if newest.resolve() is survivor else survivor
 
@@ -273,10 +301,11 @@ class TemplateMiner:
                         _value_context(t.tokens, position, word) in self._known_values
                         for word, t in family.members.items()
                     ):
-                        anchor = min((t.resolve() for t in family.members.values()), key=lambda t: t.order)
+                        members = [t.resolve() for t in family.members.values()]
+                        anchor = min(members, key=lambda t: t.order)
                         generalized = list(anchor.tokens)
-                        generalized[position] = reduce(merge_tokens, family.members)
-                        self._generalize(anchor, tuple(generalized))
+                        generalized[position] = VARIABLE if position == 0 else reduce(merge_tokens, family.members)
+                        self._generalize(anchor, tuple(generalized), members)
 
 
 def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
@@ -307,4 +336,12 @@ def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[s
     for index in range(len(word) - 1, 0, -1):
         if word[index - 1] in "=:" and index < len(word):
             return word[:index], word[index:]
-    return tokens[position - 1], word
+    return (tokens[position - 1] if position else ""), word
+
+
+def _leads_fixed_text(tokens: tuple[str, ...]) -> bool:
+    """Whether a first word starts enough fixed text that other first words may prove it a value
+    (``chrome.exe - proxy:80 close, ...``); short messages keep their first word (``boot``, ``halt``)."""
+    if not tokens or VARIABLE in tokens[0]:
+        return False
+    return sum(VARIABLE not in token for token in tokens[1:]) >= _FIXED_WORDS_AFTER_FIRST
