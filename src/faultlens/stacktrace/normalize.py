@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 _ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]")
+_FENCE = re.compile(r"\s{0,8}(?:```|~~~)[\w+#.-]{0,32}\s*")
 _MARKDOWN_ESCAPE = re.compile(r"\\([_*<>\[\]#`])")
 _FLAT_ESCAPE = re.compile(r"\\([nrt\"\\/])")
 _FLAT_CHARS = {"n": "\n", "r": "", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
@@ -41,7 +42,7 @@ def split_lines(text: str) -> Lines:
     origin: list[int] = []
     for index, raw in enumerate(text.split("\n")):
         line = raw[:-1] if raw.endswith("\r") else raw
-        flattened = line.count("\\n") >= 2 and len(line) <= MAX_EXPAND
+        flattened = line.count("\\n") >= 2 and len(line) <= MAX_EXPAND and _looks_flattened(line)
         parts = _expand_flattened(line) if flattened else [line]
         for part in parts:
             lines.append(_clean(part))
@@ -49,12 +50,23 @@ def split_lines(text: str) -> Lines:
     return Lines(lines, origin)
 
 
+_FLATTENED_HINTS = (
+    "\\n  File ", "\\nFile ", "Traceback (most recent call", "\\n    at ", "\\n   at ", "\\n  at ", "\\tat ",
+    "\\nat ", "goroutine ", "panicked at", "\\n#", ":in `", ":in '", "Stack trace:", "\\tfrom ", "** (",
+    "Sanitizer", "\\n    #",
+)
+"""Pieces of trace syntax that show a line with literal `\\n` is a flattened trace, not a message."""
+
+
+def _looks_flattened(line: str) -> bool:
+    return any(hint in line for hint in _FLATTENED_HINTS)
+
+
 def _clean(line: str) -> str:
     """Blank out markdown fences and undo markdown and HTML escapes within one line."""
     if "\r" in line:
         line = line.replace("\r", "")
-    stripped = line.lstrip()
-    if stripped.startswith("```") or stripped.startswith("~~~"):
+    if ("```" in line or "~~~" in line) and _FENCE.fullmatch(line):
         return ""
     if "\\" in line and _has_markdown_escape(line):
         line = _MARKDOWN_ESCAPE.sub(r"\1", line)

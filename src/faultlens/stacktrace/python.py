@@ -269,62 +269,91 @@ def _parse_remote(lines: list[str], j: int) -> tuple[list[ExceptionInfo], int]:
 
 
 def _parse_group(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
-    """An exception group box: the group's own traceback, then one box per member."""
-    col = lines[i].find("+")
-    content = [_HEADER + ":"]
-    j = i + 1
-    n = len(lines)
-    while j < n and _box_char(lines[j], col) == "|":
-        content.append(lines[j][col + 2 :])
-        j += 1
-    head_chain, _ = _parse_chain(content, 0)
-    if not head_chain:
-        return [], i
-    members: list[ExceptionInfo] = []
-    if j < n and lines[j][col : col + 3] == "+-+":
-        member_col = col + 2
-        body: list[str] = []
-        while j < n:
-            line = lines[j]
-            mark = _box_char(line, member_col)
-            if mark == "+" or line[col : col + 3] == "+-+":
-                members.extend(_group_member(body))
-                body = []
-                closing = line.strip().strip("+-") == ""
-                j += 1
-                if closing:
-                    break
-            elif mark == "|":
-                body.append(line[member_col + 2 :])
-                j += 1
+    """An exception group box, drawn from the `+` of its header line."""
+    return _parse_box(lines, i, lines[i].find("+"))
+
+
+def _parse_box(lines: list[str], i: int, col: int) -> tuple[list[ExceptionInfo], int]:
+    """A box: text lines behind `| ` at col, interrupted by the member boxes of any group in it.
+
+    Python draws a group's members one level deeper (`+-+---- 1 ----` at col, their text at
+    col + 2), so each member is itself a box, parsed the same way.
+    """
+    chain: list[ExceptionInfo] = []
+    texts: list[str] = []
+    j, n = i, len(lines)
+    while j < n:
+        line = lines[j]
+        mark = _box_char(line, col)
+        if mark == "|" or (j == i and mark == "+" and _GROUP_HEADER in line):
+            texts.append(line[col + 2 :])
+            j += 1
+            continue
+        if mark == "+" and line[col : col + 3] == "+-+":
+            head = _chain_from_texts(texts, chain)
+            members, j = _parse_members(lines, j, col + 2)
+            if head:
+                chain.extend(head[:-1])
+                chain.extend(members)
+                chain.append(head[-1])
             else:
+                chain.extend(members)
+            texts = []
+            continue
+        break
+    chain.extend(_chain_from_texts(texts, chain))
+    return chain, j
+
+
+def _parse_members(lines: list[str], j: int, col: int) -> tuple[list[ExceptionInfo], int]:
+    """Member boxes after `+-+---- 1 ----`, each ended by the next separator or the closing line."""
+    members: list[ExceptionInfo] = []
+    n = len(lines)
+    j += 1
+    while j < n:
+        member, j = _parse_box(lines, j, col)
+        if member:
+            member[-1].relation = "group"
+            members.extend(member)
+        if j < n and _box_char(lines[j], col) == "+":
+            closing = lines[j].strip().strip("+-") == ""
+            j += 1
+            if closing:
                 break
-        members.extend(_group_member(body))
-    return [*head_chain[:-1], *members, head_chain[-1]], j
+            continue
+        break
+    return members, j
+
+
+def _chain_from_texts(texts: list[str], before: list[ExceptionInfo]) -> list[ExceptionInfo]:
+    """Parse the unboxed text of a box; a leading chain marker links it to what came before."""
+    k = _skip_blank(texts, 0)
+    if k >= len(texts):
+        return []
+    relation = _CHAINS.get(texts[k].strip())
+    if relation is not None:
+        if before:
+            before[-1].relation = relation
+        k = _skip_blank(texts, k + 1)
+        if k >= len(texts):
+            return []
+    plain = [text.replace(_GROUP_HEADER, _HEADER) for text in texts]
+    if _starts_trace(plain[k]) or _is_remote_wrapper(plain, k):
+        chain, _ = _parse_chain(plain, k)
+        return chain
+    exception = _exception_line(plain[k]) if len(plain[k]) <= MAX_LINE else None
+    if exception is None:
+        return []
+    message, _ = _message_lines(plain, k + 1)
+    if message:
+        exception.value = "\n".join([exception.value, *message])
+    return [exception]
 
 
 def _box_char(line: str, col: int) -> str:
-    if col < len(line) and not line[:col].strip():
+    if 0 <= col < len(line) and not line[:col].strip():
         return line[col]
     return ""
-
-
-def _group_member(body: list[str]) -> list[ExceptionInfo]:
-    k = _skip_blank(body, 0)
-    if k >= len(body):
-        return []
-    if _starts_trace(body[k]):
-        chain, _ = _parse_chain(body, k)
-    else:
-        exception = _exception_line(body[k])
-        chain = [exception] if exception else []
-        if exception:
-            message, _ = _message_lines(body, k + 1)
-            if message:
-                exception.value = "\n".join([exception.value, *message])
-    if chain:
-        chain[-1].relation = "group"
-    return chain
 
 
 def _faulthandler_start(lines: list[str], i: int) -> int:

@@ -16,7 +16,7 @@ LANGUAGE = "rust"
 MARKERS: tuple[str, ...] = ("panicked at",)
 
 _PANIC = re.compile(r"thread '(?P<thread>[^']{0,256})'(?: \(\d{1,12}\))? panicked at (?P<rest>.*)$")
-_OLD_FORMAT = re.compile(r"'(?P<value>.*)', (?P<path>[^\s:][^:]{0,1024}):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?$")
+_OLD_FORMAT = re.compile(r"'(?P<value>.*)', (?P<path>[^\s:',][^:',]{0,1024}+):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?$")
 _NEW_FORMAT = re.compile(r"(?P<path>[^\s:][^:]{0,1024}):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?:?$")
 _FRAME = re.compile(r"\s*+(?P<index>\d{1,6}):\s++(?:0x[0-9a-fA-F]++ - )?(?P<symbol>\S.{0,2048})$")
 _AT = re.compile(r"\s*+at (?P<path>\S.{0,1024}?):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?\s*$")

@@ -17,7 +17,7 @@ MARKERS: tuple[str, ...] = ("Fatal error:", "Program crashed:", "Precondition fa
 _HEADER = re.compile(
     r"(?:(?P<prefix_path>[^\s:]{1,1024}):(?P<prefix_line>\d{1,9}): )?"
     r"(?P<type>Fatal error|Precondition failed|Assertion failed)(?:: (?P<value>.*?))?"
-    r"(?:: file (?P<path>[^,]{1,1024}), line (?P<line>\d{1,9}))?\s*$"
+    r"(?:: file (?P<path>[^,:]{1,1024}+), line (?P<line>\d{1,9}))?\s*$"
 )
 _CRASHED = re.compile(r"(?:💣 )?Program crashed: (?P<value>.*)$")
 _RUNTIME_FRAME = re.compile(
