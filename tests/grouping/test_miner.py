@@ -98,8 +98,28 @@ class TestMerging:
         assert word.id == number.id
         assert number.template == "Failed none for invalid user <*> from <*>"
 
-    def test_the_first_word_is_never_generalized(self) -> None:
-        """Messages that start with different words are different statements."""
+    @pytest.mark.parametrize("empty_first", [True, False])
+    def test_an_empty_value_joins_the_template_in_either_order(self, empty_first: bool) -> None:
+        """`()` and `(host)` hold the same slot, whichever arrives first."""
+        miner = TemplateMiner()
+        lines = [
+            "connection from 10.0.0.1 () at Fri Jun 17 07:07:00 2005",
+            "connection from 10.0.0.2 (mail.example.org) at Fri Jun 17 07:07:02 2005",
+            "connection from 10.0.0.3 (24-54-76-216.example.net) at Sat Jun 18 01:00:00 2005",
+        ]
+        ids = [miner.add(line).id for line in (lines if empty_first else lines[::-1])]
+        assert len({miner.canonical_id(found) for found in ids}) == 1
+        assert miner.match(lines[0]).template == "connection from <*> (<*>) at <*>:<*>:<*>"  # type: ignore[union-attr]
+
+    def test_extra_words_in_a_token_are_no_value(self) -> None:
+        """A word glued before a shared key (`LOGIN(uid=0)`) marks another statement, not a value."""
+        miner = TemplateMiner()
+        plain = miner.add("session opened for user root by (uid=0)")
+        login = miner.add("session opened for user root by LOGIN(uid=0)")
+        assert plain.id != login.id
+
+    def test_short_statements_keep_their_first_word(self) -> None:
+        """Short messages that start with different words are different statements."""
         miner = TemplateMiner()
         ids = {miner.add(f"{verb} (command {n})").id for n, verb in enumerate(["boot", "wait", "halt", "run", "stop"])}
         assert len(ids) == 5

@@ -48,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 
-from faultlens.grouping.miner_tokens import covers_token, merge_tokens
+from faultlens.grouping.miner_tokens import covers_token, differing_parts, merge_tokens
 from faultlens.grouping.tokens import VARIABLE, Skeletonizer
 
 __all__ = ["MinedTemplate", "TemplateMiner"]
@@ -94,12 +94,13 @@ class _Template:
             self.merged_into = target
         return target
 
-    def covers(self, tokens: tuple[str, ...]) -> int:
-        """How many slots a skeleton needs to fit this template, or -1 if it does not fit."""
+    def covers(self, tokens: tuple[str, ...], empty: bool = False) -> int:
+        """How many slots a skeleton needs to fit this template, or -1 if it does not fit; with
+        ``empty``, a slot may also stand for no text."""
         slots = 0
         for mine, theirs in zip(tokens, self.tokens, strict=True):
             if mine != theirs:
-                if not covers_token(theirs, mine):
+                if not covers_token(theirs, mine, empty):
                     return -1
                 slots += 1
         return slots
@@ -209,7 +210,7 @@ class TemplateMiner:
                 continue
             mine, theirs = tokens[position], candidate.tokens[position]
             merged = merge_tokens(mine, theirs)
-            if _is_value_slot(mine, theirs, merged) or self._both_known(tokens, candidate.tokens, position):
+            if _is_value_slot(mine, theirs) or self._both_known(tokens, candidate.tokens, position):
                 generalized = list(candidate.tokens)
                 generalized[position] = merged
                 return self._generalize(candidate, tuple(generalized))
@@ -236,12 +237,13 @@ class TemplateMiner:
         return created
 
     def _generalize(self, target: _Template, tokens: tuple[str, ...], members: Iterable[_Template] = ()) -> _Template:
-        """Give a template more general tokens and merge in every template it now covers: those of
-        its bucket and, for a first word turned variable, the family ``members`` from other buckets."""
+        """Give a template more general tokens and merge in every template it now covers, empty
+        values included (as a value meeting an empty one generalizes): those of its bucket and, for
+        a first word turned variable, the family ``members`` from other buckets."""
         self._retoken(target, tokens)
         group = [target]
         for template in [*self._buckets[_bucket(tokens)], *(member.resolve() for member in members)]:
-            if template not in group and target.covers(template.tokens) >= 0:
+            if template not in group and target.covers(template.tokens, empty=True) >= 0:
                 group.append(template)
         survivor = min(group, key=lambda t: t.order)
         self._retoken(survivor, tokens)
@@ -323,12 +325,12 @@ def _single_difference(tokens: tuple[str, ...], template: tuple[str, ...]) -> in
     return found
 
 
-def _is_value_slot(mine: str, theirs: str, merged: str) -> bool:
-    """Whether a value on one side shows the position is a variable: one token already covers the
-    other (``<*>`` against ``admin``), or a value and a word share a key (``tty=:<*>``, ``tty=NODEVssh``)."""
-    if VARIABLE not in mine and VARIABLE not in theirs:
-        return False
-    return merged in (mine, theirs) or any(char.isalpha() for char in merged.replace(VARIABLE, ""))
+def _is_value_slot(mine: str, theirs: str) -> bool:
+    """Whether a value shows the position is a variable: where the two tokens differ, one holds a
+    value (``<*>`` against ``admin``, ``tty=:<*>`` against ``tty=NODEVssh``), not just more words
+    (``LOGIN(uid=<*>)`` against ``(uid=<*>)``)."""
+    first, second = differing_parts(mine, theirs)
+    return VARIABLE in first or VARIABLE in second
 
 
 def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[str, str]:
