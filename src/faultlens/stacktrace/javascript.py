@@ -25,6 +25,8 @@ _ERRORISH = re.compile(
 _GENERIC = re.compile(r"(?P<type>[A-Za-z_$][\w$]{0,128})(?: \[(?P<code>[\w$]{1,64})\])?(?::\s?(?P<value>.*)|$)")
 _CAUSE = re.compile(r"\s*\[cause\]: (?P<header>.*)$")
 _ERRORS = re.compile(r"\s*\[errors\]: \[\s*$")
+_MATCHING_CAUSE = re.compile(r"\s*\.\.\. (?P<count>\d{1,9}) lines? matching cause stack trace \.\.\.\s*$")
+_PROPERTY = re.compile(r"\s*(?:\[\w+\]|[\w$]+|'[^']*'): ")
 _MAX_MESSAGE_LINES = 30
 _MAX_BLOCK_LINES = 2000
 
@@ -35,6 +37,13 @@ def find(lines: list[str]) -> list[ParsedTrace]:
     floor = 0
     i, n = 0, len(lines)
     while i < n:
+        if _is_block_header(lines, i):
+            header = _header(_strip_tail(lines[i]))
+            assert header is not None
+            chain, end = _parse_block(lines, i + 1)
+            found.append(ParsedTrace(LANGUAGE, [*chain, header], i, end))
+            floor = i = end
+            continue
         if _frame(lines[i]) is not None and (_v8_frame(lines[i]) is not None or _gecko_run(lines, i)):
             header, start = _find_header(lines, i, floor)
             exception = header or ExceptionInfo(type=UNKNOWN_TYPE)
@@ -44,6 +53,16 @@ def find(lines: list[str]) -> list[ParsedTrace]:
             continue
         i += 1
     return found
+
+
+def _is_block_header(lines: list[str], i: int) -> bool:
+    """`[AggregateError: ...] {` with no frames: an error Node inspected, its causes in the block."""
+    line = lines[i]
+    if not line.rstrip().endswith("{") or len(line) > MAX_LINE or i + 1 >= len(lines):
+        return False
+    if not (line.lstrip().startswith("[") or "Error" in line):
+        return False
+    return _PROPERTY.match(lines[i + 1]) is not None and _header(_strip_tail(line)) is not None
 
 
 def _strip_tail(line: str) -> str:
@@ -176,6 +195,11 @@ def _parse_body(lines: list[str], i: int, exception: ExceptionInfo) -> tuple[lis
                 break
             continue
         if line.lstrip().startswith("Emitted 'error' event"):
+            i += 1
+            continue
+        matching = _MATCHING_CAUSE.match(line) if "matching cause" in line else None
+        if matching is not None:
+            exception.frames_omitted += int(matching.group("count"))
             i += 1
             continue
         break
