@@ -18,6 +18,11 @@ from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
 
 
+MEMORY_LIMIT = "64MB"
+"""DuckDB's buffer cache would otherwise grow toward most of the machine's memory as the file grows;
+analyze's memory should follow the number of issues, not the size of the store."""
+
+
 class DuckDBStore:
     """A DuckDB file (or `:memory:`). One process at a time may hold it for writing."""
 
@@ -34,6 +39,7 @@ class DuckDBStore:
         except duckdb.Error as exc:
             raise StoreError(f"not a faultlens store ({exc}); pass another --db", path=path) from None
         try:
+            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             for statement in DDL:
                 self.con.execute(statement)
             self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
