@@ -18,9 +18,9 @@ MARKERS: tuple[str, ...] = ("Fatal error: ", "Parse error: ", "Stack trace:", "[
 
 _TYPE = r"[A-Za-z_\\][\w\\]{0,255}"
 _UNCAUGHT = re.compile(
-    rf"(?:PHP )?Fatal error:\s+Uncaught (?P<type>{_TYPE}):?(?: (?P<value>.*?))? in (?P<file>.+?):(?P<line>\d{{1,9}})$"
+    rf"(?:PHP )?Fatal error:\s+Uncaught (?P<type>{_TYPE}):?(?: (?P<value>.*))? in (?P<file>.+?):(?P<line>\d{{1,9}})$"
 )
-_NEXT = re.compile(rf"Next (?P<type>{_TYPE}):?(?: (?P<value>.*?))? in (?P<file>.+?):(?P<line>\d{{1,9}})$")
+_NEXT = re.compile(rf"Next (?P<type>{_TYPE}):?(?: (?P<value>.*))? in (?P<file>.+?):(?P<line>\d{{1,9}})$")
 _LARAVEL = re.compile(
     rf"\[(?:object|previous exception)\] (?:\[object\] )?\((?P<type>{_TYPE})\(code: -?\d+\): (?P<value>.*) at "
     r"(?P<file>.+?):(?P<line>\d{1,9})\)$"
@@ -154,8 +154,8 @@ def _callee(call: str) -> tuple[str | None, str | None]:
     name = call.split("(", 1)[0].strip()
     if not name:
         return None, None
-    for separator in ("->", "::"):
+    for separator in ("->", "::", "\\"):
         if separator in name:
             module, _, function = name.rpartition(separator)
-            return module, function
+            return module or None, function
     return None, name

@@ -20,7 +20,7 @@ _FRAME = re.compile(
 )
 _TRAILING_TYPE = re.compile(r": (?P<value>.*) \((?P<type>[A-Z][\w]*+(?:::[A-Z][\w]*+)*+)\)$")
 _TYPE = r"[A-Z][\w]*+(?:::[A-Z][\w]*+)*+"
-_HEADER_COLON = re.compile(rf"(?P<type>{_TYPE}): (?P<value>.*)$")
+_HEADER_COLON = re.compile(rf"(?<![\w:])(?P<type>{_TYPE}): (?P<value>.*)$")
 _HEADER_RAILS = re.compile(rf"(?:^|\s)(?P<type>{_TYPE}) \((?P<value>.*)\):\s*$")
 _HEADER_PAREN = re.compile(rf"(?P<value>.*) \((?P<type>{_TYPE})\)$")
 _LEVELS = re.compile(r"\.\.\. (?P<count>\d{1,9}) levels\.\.\.")
@@ -83,7 +83,7 @@ def _standalone_header(line: str) -> ExceptionInfo | None:
         return None
     text = line.strip()
     for pattern in (_HEADER_RAILS, _HEADER_COLON, _HEADER_PAREN):
-        match = pattern.search(text) if pattern is _HEADER_RAILS else pattern.match(text)
+        match = pattern.match(text) if pattern is _HEADER_PAREN else pattern.search(text)
         if match is not None:
             return _exception(match.group("type"), match.group("value"))
     return None
