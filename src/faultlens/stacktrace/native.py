@@ -13,7 +13,7 @@ from faultlens.model import ExceptionInfo, Frame
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "native"
-MARKERS: tuple[str, ...] = ("Sanitizer", "#0 ", "#0  ", ")[0x", "runtime error:")
+MARKERS: tuple[str, ...] = ("Sanitizer", "#0 ", "#0  ", ")[0x", "runtime error:", "terminate called")
 
 _SANITIZER = re.compile(
     r"==\d{1,10}==\s*(?:ERROR|WARNING): (?P<tool>\w{1,32}Sanitizer):? (?P<type>[\w-]{1,64})(?: (?P<value>.*))?$"
@@ -33,6 +33,8 @@ _BINARY_OFFSET = re.compile(r"\((?P<binary>[^)+]{1,1024})\+0x[0-9a-fA-F]++\)")
 _SIGNAL = re.compile(r"(?:Program|Thread \d+ \"[^\"]*\") received signal (?P<type>SIG\w+), (?P<value>.*?)\.?$")
 _SIGNAL_NUMBER = re.compile(r"signal (?P<number>\d{1,2})\b")
 _SIGNALS = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 11: "SIGSEGV", 13: "SIGPIPE"}
+_TERMINATE = re.compile(r"terminate called after throwing an instance of '(?P<type>[^']{1,512})'")
+_WHAT = re.compile(r"\s*what\(\):\s*(?P<value>.*)$")
 _GLIBC_HEADERS = re.compile(r"\*\*\* (?P<value>.{1,512}?) \*\*\*|(?P<plain>\w[\w ()]{0,64}\(\): .{1,256})$")
 
 
@@ -49,6 +51,8 @@ def find(lines: list[str]) -> list[ParsedTrace]:
                 trace = _parse_sanitizer(lines, i)
             elif "runtime error:" in line:
                 trace = _parse_ubsan(lines, i)
+            elif "terminate called" in line:
+                trace = _parse_terminate(lines, i)
             elif "#0 " in line and _GDB_FRAME.match(line):
                 trace = _parse_gdb(lines, i, floor)
             elif ")[0x" in line or ") [0x" in line:
@@ -89,9 +93,12 @@ def _parse_sanitizer(lines: list[str], i: int) -> ParsedTrace | None:
     header = _SANITIZER.search(lines[i]) or _TSAN.search(lines[i])
     if header is None:
         return None
-    exception = ExceptionInfo(
-        type=header.group("type").strip(), value=(header.group("value") or "").strip(), module=header.group("tool")
-    )
+    kind, value = header.group("type").strip(), (header.group("value") or "").strip()
+    if kind == "attempting" and value:
+        kind, _, value = value.partition(" ")
+    elif kind == "detected" and value == "memory leaks":
+        kind, value = "memory-leaks", "detected memory leaks"
+    exception = ExceptionInfo(type=kind, value=value, module=header.group("tool"))
     start = i - 1 if i > 0 and lines[i - 1].startswith("=====") else i
     n = len(lines)
     j = i + 1
@@ -131,6 +138,23 @@ def _parse_ubsan(lines: list[str], i: int) -> ParsedTrace | None:
     )
     exception.frames = [site]
     return ParsedTrace(LANGUAGE, [exception], i, i + 1)
+
+
+def _parse_terminate(lines: list[str], i: int) -> ParsedTrace | None:
+    """A C++ exception nobody caught: libstdc++ names its type and `what()`."""
+    match = _TERMINATE.search(lines[i])
+    if match is None:
+        return None
+    exception = ExceptionInfo(type=match.group("type"))
+    end = i + 1
+    what = _WHAT.match(lines[end]) if end < len(lines) and len(lines[end]) <= MAX_LINE else None
+    if what is not None:
+        exception.value = what.group("value").strip()
+        end += 1
+    module, _, name = exception.type.rpartition("::")
+    if module:
+        exception.type, exception.module = name, module
+    return ParsedTrace(LANGUAGE, [exception], i, end)
 
 
 def _gdb_frame(line: str) -> Frame | None:
