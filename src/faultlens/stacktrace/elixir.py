@@ -78,7 +78,7 @@ def _parse_elixir(lines: list[str], i: int) -> ParsedTrace | None:
         return None
     name, module = _split_type(header.group("type"))
     exception = ExceptionInfo(type=name, module=module, value=header.group("value").strip())
-    j, n = i + 1, len(lines)
+    j, n = _message_continuation(lines, i + 1, exception), len(lines)
     frames: list[Frame] = []
     while j < n and len(frames) < _MAX_FRAMES and len(lines[j]) <= MAX_LINE:
         line = lines[j]
@@ -91,14 +91,30 @@ def _parse_elixir(lines: list[str], i: int) -> ParsedTrace | None:
         elif (call := _ELIXIR_CALL.match(line)) is not None:
             frames.append(_mfa_frame(call.group("func").split("(", 1)[0] + "/0"))
             frames[-1].function = call.group("func").split("(", 1)[0].rpartition(".")[2]
-        elif not frames and line.strip() and not line.startswith((" ", "\t")):
-            exception.value = f"{exception.value}\n{line.rstrip()}" if exception.value else line.rstrip()
         else:
             break
         j += 1
     frames.reverse()
     exception.frames = frames
     return ParsedTrace(LANGUAGE, [exception], i, j)
+
+
+def _is_frame(line: str) -> bool:
+    return len(line) <= MAX_LINE and (_ELIXIR_FRAME.match(line) is not None or _ELIXIR_CALL.match(line) is not None)
+
+
+def _message_continuation(lines: list[str], i: int, exception: ExceptionInfo) -> int:
+    """Lines up to the first frame continue the message (FunctionClauseError lists arguments)."""
+    n = len(lines)
+    for k in range(i, min(n, i + 40)):
+        if _is_frame(lines[k]):
+            extra = [text.strip() for text in lines[i:k] if text.strip()]
+            if extra:
+                exception.value = "\n".join([exception.value, *extra]) if exception.value else "\n".join(extra)
+            return k
+        if not lines[k]:
+            break
+    return i
 
 
 def _parse_erlang_shell(lines: list[str], i: int) -> ParsedTrace | None:
