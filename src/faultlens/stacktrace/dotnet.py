@@ -15,7 +15,9 @@ from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 LANGUAGE = "dotnet"
 MARKERS: tuple[str, ...] = ("   at ", "  at ", "\tat ", "\nat ", "---> ")
 
-_FRAME = re.compile(r"(?:^|\s)at (?:\(wrapper [^()]{1,128}\) )?(?P<func>[^\s()][^()]{0,1024}?) ?\((?P<args>[^():]{0,1024})\)(?P<rest>.*)$")
+_FRAME = re.compile(
+    r"(?:^|\s)at (?:\(wrapper [^()]{1,128}\) )?(?P<func>[^\s()][^()]{0,1024}?) ?\((?P<args>[^():]{0,1024})\)(?P<rest>.*)$"
+)
 _REST = re.compile(
     r"(?: \[0x[0-9a-fA-F]{1,16}\])?(?: in (?P<file>.{1,1024}?)(?::line (?P<line>\d{1,9})|:(?P<mline>\d{1,9}))?)?\s*$"
 )
