@@ -16,7 +16,8 @@ LANGUAGE = "dotnet"
 MARKERS: tuple[str, ...] = ("   at ", "  at ", "\tat ", "\nat ", "---> ")
 
 _FRAME = re.compile(
-    r"(?:^|\s)at (?:\(wrapper [^()]{1,128}\) )?(?P<func>[^\s()][^()]{0,1024}?) ?\((?P<args>[^():]{0,1024})\)(?P<rest>.*)$"
+    r"(?:^|\s)at (?:\(wrapper [^()]{1,128}\) )?(?P<func>[^\s()][^()]{0,1024}?) ?"
+    r"\((?P<args>[^():]{0,1024})\)(?P<rest>.*)$"
 )
 _REST = re.compile(
     r"(?: \[0x[0-9a-fA-F]{1,16}\])?(?: in (?P<file>.{1,1024}?)(?::line (?P<line>\d{1,9})|:(?P<mline>\d{1,9}))?)?\s*$"
