@@ -80,6 +80,17 @@ class TestMerging:
         assert running.id != failed.id
         assert failed.template == "<*> Transitioned from NEW to FAILED"
 
+    def test_two_free_words_make_variables_once_many_templates_gather(self) -> None:
+        """Two word variables in one message merge after enough distinct combinations."""
+        miner = TemplateMiner()
+        users = ["ann", "ben", "cid", "dan", "eve", "fay", "gus", "hal", "ida", "jon", "kim", "lou"]
+        hosts = ["alpha", "bravo", "delta", "echo", "golf", "hotel", "india", "kilo", "lima", "mike", "oscar"]
+        ids = {miner.add(f"session for user {u} opened from host {h} by sshd").id for u in users for h in hosts}
+        assert len({miner.canonical_id(found) for found in ids}) == 1
+        assert miner.match("session for user zed opened from host zulu by sshd").template == (  # type: ignore[union-attr]
+            "session for user <*> opened from host <*> by sshd"
+        )
+
     def test_many_distinct_words_make_a_variable(self) -> None:
         """Once a position shows several distinct words, its templates merge under the oldest id."""
         miner = TemplateMiner()

@@ -25,6 +25,9 @@ answers:
      (``from NEW to RUNNING`` against ``user alice``). Then the family merges. Words proven to be
      values this way are remembered with the word or key before them (``user cyrus``,
      ``user=root``), and a family whose words are all known values of that kind merges at once.
+   * templates that differ in two or three words (never more than a third of the message) form a
+     family too; it needs many templates before those positions become variables, since a few
+     fixed combinations (state transitions) are common while free words keep adding templates.
    * the first word joins such a family only when at least three fixed words follow it, so a
      program name leading a long message can prove a variable (``chrome.exe - ... close``),
      while short statements that differ in their verb stay apart (``boot (command 7)``).
@@ -57,6 +60,9 @@ _DIGITS = b"0123456789"
 _CACHE_LIMIT = 1 << 16
 #: Distinct words a position must show before a family of templates merges into one variable.
 _WORDS_FOR_VARIABLE = 4
+#: Templates a family differing in several words must gather before those positions are variables.
+_TEMPLATES_FOR_VARIABLES = _WORDS_FOR_VARIABLE**2
+_MAX_FAMILY_POSITIONS = 3
 _KNOWN_VALUES_LIMIT = 1 << 14
 #: Fixed words a message needs after its first word before that first word may turn out a value.
 _FIXED_WORDS_AFTER_FIRST = 3
@@ -80,7 +86,7 @@ class _Template:
         self.tokens = tokens
         self.order = order
         self.merged_into: _Template | None = None
-        self.families: dict[int, _Family] = {}
+        self.families: dict[tuple[int, ...], _Family] = {}
         digest = hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=8)
         self.founder = digest.hexdigest()
         self.mined = MinedTemplate(self.founder, self._render())
@@ -121,13 +127,33 @@ class _Template:
 
 
 class _Family:
-    """Templates that differ from each other in the word at one position, keyed by that word."""
+    """Templates that differ from each other only in the words at some positions, keyed by them."""
 
-    __slots__ = ("members", "position")
+    __slots__ = ("members", "positions")
 
-    def __init__(self, position: int) -> None:
-        self.position = position
-        self.members: dict[str, _Template] = {}
+    def __init__(self, positions: tuple[int, ...]) -> None:
+        self.positions = positions
+        self.members: dict[tuple[str, ...], _Template] = {}
+
+    def add(self, template: _Template) -> None:
+        self.members.setdefault(tuple(template.tokens[p] for p in self.positions), template)
+
+    def proven(self) -> tuple[int, ...]:
+        """The positions the family has proven variable, if any.
+
+        One position needs a few distinct words. Several positions need many templates as well:
+        fixed alternatives (``from NEW to RUNNING``, ``from RUNNING to DONE``) stay few, while free
+        words (a user and a host) keep adding templates.
+        """
+        if len(self.positions) == 1:
+            return self.positions if len(self.members) >= _WORDS_FOR_VARIABLE else ()
+        if len(self.members) < _TEMPLATES_FOR_VARIABLES:
+            return ()
+        return tuple(
+            position
+            for index, position in enumerate(self.positions)
+            if len({words[index] for words in self.members}) >= _WORDS_FOR_VARIABLE
+        )
 
 
 class TemplateMiner:
@@ -141,6 +167,7 @@ class TemplateMiner:
         self._by_founder: dict[str, _Template] = {}
         self._by_tail: dict[tuple[str, ...], _Family] = {}
         self._known_values: set[tuple[str, str]] = set()
+        self._families_by_value: dict[tuple[str, str], list[_Family]] = {}
         self._count = 0
 
     def add(self, message: str) -> MinedTemplate:
@@ -201,40 +228,51 @@ class TemplateMiner:
         return best
 
     def _place(self, tokens: tuple[str, ...]) -> _Template:
-        """Generalize a template the skeleton nearly fits, or found a new one."""
+        """Generalize a template the skeleton nearly fits, or found a new one and file it in the
+        families of the templates it differs from in a few words."""
         bucket = self._buckets.setdefault(_bucket(tokens), [])
-        near: list[tuple[_Template, int]] = []
+        near: list[tuple[_Template, tuple[int, ...]]] = []
         for candidate in bucket:
-            position = _single_difference(tokens, candidate.tokens)
-            if position is None:
+            positions = _differences(tokens, candidate.tokens)
+            if positions is None:
                 continue
-            mine, theirs = tokens[position], candidate.tokens[position]
-            merged = merge_tokens(mine, theirs)
-            if _is_value_slot(mine, theirs) or self._both_known(tokens, candidate.tokens, position):
-                generalized = list(candidate.tokens)
-                generalized[position] = merged
-                return self._generalize(candidate, tuple(generalized))
-            near.append((candidate, position))
+            if len(positions) == 1:
+                position = positions[0]
+                mine, theirs = tokens[position], candidate.tokens[position]
+                if _is_value_slot(mine, theirs) or self._both_known(tokens, candidate.tokens, position):
+                    generalized = list(candidate.tokens)
+                    generalized[position] = merge_tokens(mine, theirs)
+                    return self._generalize(candidate, tuple(generalized))
+            near.append((candidate, positions))
         created = _Template(tokens, self._count)
         self._count += 1
         bucket.append(created)
         self._by_founder[created.founder] = created
         if _leads_fixed_text(tokens):
-            family = self._by_tail.setdefault(tokens[1:], _Family(0))
-            family.members.setdefault(tokens[0], created)
-            created.families[0] = family
-            if len(family.members) >= _WORDS_FOR_VARIABLE:
-                return self._merge_family(family, created)
-        for candidate, position in near:
-            family = candidate.families.get(position)
+            family = self._by_tail.setdefault(tokens[1:], _Family((0,)))
+            family.add(created)
+            created.families[(0,)] = family
+            if family.proven():
+                return self._merge_family(family, family.proven(), created)
+        for candidate, positions in near:
+            family = candidate.families.get(positions)
             if family is None:
-                family = candidate.families[position] = _Family(position)
-                family.members[candidate.tokens[position]] = candidate
-            family.members.setdefault(tokens[position], created)
-            created.families.setdefault(position, family)
-            if len(family.members) >= _WORDS_FOR_VARIABLE:
-                return self._merge_family(family, created)
+                family = candidate.families[positions] = _Family(positions)
+                self._join(family, candidate)
+            self._join(family, created)
+            created.families.setdefault(positions, family)
+            proven = family.proven()
+            if proven:
+                return self._merge_family(family, proven, created)
         return created
+
+    def _join(self, family: _Family, template: _Template) -> None:
+        """Add a template to a family, indexed by its word so proven values can find the family."""
+        family.add(template)
+        if len(family.positions) == 1:
+            position = family.positions[0]
+            key = _value_context(template.tokens, position, template.tokens[position])
+            self._families_by_value.setdefault(key, []).append(family)
 
     def _generalize(self, target: _Template, tokens: tuple[str, ...], members: Iterable[_Template] = ()) -> _Template:
         """Give a template more general tokens and merge in every template it now covers, empty
@@ -261,22 +299,21 @@ class TemplateMiner:
             self._buckets[old].remove(template)
             self._buckets.setdefault(new, []).append(template)
 
-    def _merge_family(self, family: _Family, newest: _Template) -> _Template:
-        """A position proven variable: remember its words as values and merge the family."""
-        position = family.position
-        members = {id(t.resolve()): t.resolve() for t in family.members.values()}
-        anchor = min(members.values(), key=lambda t: t.order)
-        for word, template in family.members.items():
-            self._remember_value(template.tokens, position, word)
+    def _merge_family(self, family: _Family, positions: tuple[int, ...], newest: _Template) -> _Template:
+        """Positions proven variable: remember their words as values and merge the family."""
+        members = list({id(t.resolve()): t.resolve() for t in family.members.values()}.values())
+        anchor = min(members, key=lambda t: t.order)
         generalized = list(anchor.tokens)
-        generalized[position] = VARIABLE if position == 0 else reduce(merge_tokens, family.members)
-        survivor = self._generalize(anchor, tuple(generalized), members.values())
-        self._merge_known_families()
+        learned: list[tuple[str, str]] = []
+        for position in positions:
+            index = family.positions.index(position)
+            words = [key[index] for key in family.members]
+            generalized[position] = VARIABLE if position == 0 else reduce(merge_tokens, words)
+            for key, template in family.members.items():
+                learned.append(_value_context(template.tokens, position, key[index]))
+        survivor = self._generalize(anchor, tuple(generalized), members)
+        self._learn_values(learned)
         return newest.resolve() if newest.resolve() is survivor else survivor
-
-    def _remember_value(self, tokens: tuple[str, ...], position: int, word: str) -> None:
-        if len(self._known_values) < _KNOWN_VALUES_LIMIT:
-            self._known_values.add(_value_context(tokens, position, word))
 
     def _both_known(self, tokens: tuple[str, ...], template: tuple[str, ...], position: int) -> bool:
         known = self._known_values
@@ -286,43 +323,46 @@ class TemplateMiner:
             and _value_context(template, position, template[position]) in known
         )
 
-    def _merge_known_families(self) -> None:
-        """Merge every family whose words are all values already proven in the same context."""
-        seen: set[int] = set()
-        for bucket in list(self._buckets.values()):
-            for template in list(bucket):
-                for family in list(template.families.values()):
-                    if id(family) in seen:
-                        continue
-                    seen.add(id(family))
-                    live = {id(t.resolve()) for t in family.members.values()}
-                    if len(live) < 2:
-                        continue
-                    position = family.position
-                    if all(
-                        _value_context(t.tokens, position, word) in self._known_values
-                        for word, t in family.members.items()
-                    ):
-                        members = [t.resolve() for t in family.members.values()]
-                        anchor = min(members, key=lambda t: t.order)
-                        generalized = list(anchor.tokens)
-                        generalized[position] = VARIABLE if position == 0 else reduce(merge_tokens, family.members)
-                        self._generalize(anchor, tuple(generalized), members)
+    def _learn_values(self, values: list[tuple[str, str]]) -> None:
+        """Remember words proven to be values, then merge every one-word family whose words are
+        now all known values in their context."""
+        fresh = [value for value in values if value not in self._known_values]
+        if len(self._known_values) + len(fresh) > _KNOWN_VALUES_LIMIT:
+            return
+        self._known_values.update(fresh)
+        for value in fresh:
+            for family in self._families_by_value.pop(value, ()):
+                members = list({id(t.resolve()): t.resolve() for t in family.members.values()}.values())
+                if len(members) < 2:
+                    continue
+                position = family.positions[0]
+                if all(
+                    _value_context(t.tokens, position, words[0]) in self._known_values
+                    for words, t in family.members.items()
+                ):
+                    anchor = min(members, key=lambda t: t.order)
+                    generalized = list(anchor.tokens)
+                    generalized[position] = (
+                        VARIABLE if position == 0 else reduce(merge_tokens, [w[0] for w in family.members])
+                    )
+                    self._generalize(anchor, tuple(generalized), members)
 
 
 def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
     return len(tokens), tokens[0] if tokens else ""
 
 
-def _single_difference(tokens: tuple[str, ...], template: tuple[str, ...]) -> int | None:
-    """The one position (never the first) where a skeleton does not fit a template, else None."""
-    found: int | None = None
+def _differences(tokens: tuple[str, ...], template: tuple[str, ...]) -> tuple[int, ...] | None:
+    """Positions where a skeleton does not fit a template, when they are few enough for a family:
+    never the first word, at most three, and at most a third of the message."""
+    found: list[int] = []
+    limit = min(_MAX_FAMILY_POSITIONS, max(1, len(tokens) // 3))
     for position, (mine, theirs) in enumerate(zip(tokens, template, strict=True)):
         if mine != theirs and not covers_token(theirs, mine):
-            if position == 0 or found is not None:
+            if position == 0 or len(found) == limit:
                 return None
-            found = position
-    return found
+            found.append(position)
+    return tuple(found) if found else None
 
 
 def _is_value_slot(mine: str, theirs: str) -> bool:
