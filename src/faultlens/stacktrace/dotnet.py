@@ -27,6 +27,9 @@ _HEADER = re.compile(
     r"\s*+(?:Unhandled [Ee]xception[.:]? |\[ERROR\] FATAL UNHANDLED EXCEPTION: |---> )?"
     rf"(?P<type>{_NAME}):(?: (?P<value>.*)|$)"
 )
+_LOGGED_HEADER = re.compile(
+    r"(?<![\w.`])(?P<type>(?:[A-Za-z_][\w`]*+\.)++[A-Za-z_][\w`]*?(?:Exception|Error)):(?: (?P<value>.*)|$)"
+)
 _END_INNER = "--- End of inner exception stack trace ---"
 _SEPARATORS = (
     "--- End of stack trace from previous location",
@@ -78,6 +81,8 @@ def _headers(text: str) -> list[ExceptionInfo]:
     headers: list[ExceptionInfo] = []
     for part in text.strip().split(" ---> "):
         match = _HEADER.match(part)
+        if match is None and not headers:
+            match = _LOGGED_HEADER.search(part)
         if match is None:
             if not headers:
                 return []

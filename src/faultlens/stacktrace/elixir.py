@@ -15,10 +15,10 @@ MARKERS: tuple[str, ...] = ("** (", "** exception ", "terminating in do_boot", "
 
 _ELIXIR_HEADER = re.compile(r"\*\* \((?P<type>[\w.]{1,256})(?: from (?P<origin>[^)]{0,256}))?\) ?(?P<value>.*)$")
 _ELIXIR_FRAME = re.compile(
-    r"\s++(?:\((?P<app>[\w]{1,128})(?: [\w.+-]{1,64})?\) )?"
+    r"\s*+(?:\((?P<app>[\w]{1,128})(?: [\w.+-]{1,64})?\) )?"
     r"(?P<path>[^\s:()]{1,1024}):(?P<line>\d{1,9}): (?P<func>\S.{0,1024})$"
 )
-_ELIXIR_CALL = re.compile(r"\s++(?P<func>:?[\w.]{1,256}\.[^\s(]{1,256}\(.{0,2048}\))$")
+_ELIXIR_CALL = re.compile(r"\s*+(?P<func>:?[\w.]{1,256}\.[^\s(]{1,256}\(.{0,2048}\))$")
 _MFA = re.compile(r"(?P<module>:?[A-Za-z_][\w.]*?)\.(?P<function>(?:\"[^\"]{1,512}\"|[^.\s\"]{1,512})/\d{1,3})$")
 _ERLANG_SHELL = re.compile(r"\*\* exception (?P<class>error|exit|throw): (?P<value>.*)$")
 _ERLANG_SHELL_FRAME = re.compile(

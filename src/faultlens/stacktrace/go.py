@@ -15,6 +15,7 @@ LANGUAGE = "go"
 MARKERS: tuple[str, ...] = ("panic: ", "fatal error: ", "goroutine ")
 
 _HEADER = re.compile(r"\s*+(?P<type>panic|fatal error|SIG[A-Z]{2,8}): (?P<value>.*)$")
+_LOGGED_HEADER = re.compile(r"(?<![\w-])(?P<type>panic|fatal error): (?P<value>.*)$")
 _RECOVERED = re.compile(r" \[recovered(?:, repanicked)?\]$")
 _GOROUTINE = re.compile(r"\s*+goroutine \d{1,12} \[[^\]]{1,128}\]:\s*$")
 _FILE_LINE = re.compile(
@@ -44,15 +45,19 @@ def find(lines: list[str]) -> list[ParsedTrace]:
 def _is_header(line: str) -> bool:
     if "panic: " not in line and "fatal error: " not in line and "SIG" not in line:
         return False
-    return _HEADER.match(line) is not None
+    return _HEADER.match(line) is not None or _LOGGED_HEADER.search(line) is not None
 
 
 def _parse(lines: list[str], i: int) -> ParsedTrace | None:
     start = i
+    prefixed = False
     chain: list[ExceptionInfo] = []
     n = len(lines)
     while i < n and len(lines[i]) <= MAX_LINE:
         header = _HEADER.match(lines[i])
+        if header is None and not chain:
+            header = _LOGGED_HEADER.search(lines[i])
+            prefixed = header is not None
         if header is None:
             break
         value = header.group("value").rstrip()
@@ -85,6 +90,8 @@ def _parse(lines: list[str], i: int) -> ParsedTrace | None:
             i, end = _skip_goroutine(lines, i)
             continue
         break
+    if prefixed and not frames:
+        return None
     if not chain:
         if not frames:
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "javascript"
@@ -173,7 +174,7 @@ def _find_header(lines: list[str], trigger: int, floor: int) -> tuple[ExceptionI
             break
         header = _header(line)
         if header is not None:
-            extra = [text.rstrip() for text in lines[k + 1 : trigger]]
+            extra = dedent(lines[k + 1 : trigger], indent_of(line))
             if extra:
                 header.value = "\n".join([header.value, *extra]) if header.value else "\n".join(extra)
             return header, k

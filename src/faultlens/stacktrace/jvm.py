@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "java"
@@ -140,7 +141,7 @@ def _find_header(lines: list[str], trigger: int, floor: int) -> tuple[ExceptionI
             break
         header = _top_header(line)
         if header is not None:
-            extra = [text.rstrip() for text in lines[k + 1 : trigger]]
+            extra = dedent(lines[k + 1 : trigger], indent_of(line))
             if extra:
                 header.value = "\n".join([header.value, *extra]) if header.value else "\n".join(extra)
             return header, k
@@ -205,7 +206,7 @@ def _message_continuation(lines: list[str], i: int, exception: ExceptionInfo) ->
         line = lines[k]
         if _frame(line) is not None or _nested(line) is not None or (_MORE.search(line) and "..." in line):
             if k > i:
-                extra = "\n".join(text.rstrip() for text in lines[i:k])
+                extra = "\n".join(dedent(lines[i:k], indent_of(lines[i - 1])))
                 exception.value = f"{exception.value}\n{extra}" if exception.value else extra
             return k
         if not line.strip():

@@ -43,3 +43,16 @@ _TRACE_OPENERS = (
 def is_record_boundary(line: str) -> bool:
     """True when the line cannot continue a message: a new log record or another trace begins."""
     return line.lstrip().startswith(_TRACE_OPENERS) or is_log_header(line)
+
+
+def dedent(lines: list[str], width: int) -> list[str]:
+    """Continuation lines without the indentation their first line had, so values stay the same."""
+    out: list[str] = []
+    for line in lines:
+        strip = min(width, len(line) - len(line.lstrip()))
+        out.append(line[strip:].rstrip())
+    return out
+
+
+def indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip())

@@ -228,7 +228,8 @@ def _glibc_header(lines: list[str], i: int, floor: int) -> tuple[ExceptionInfo, 
             continue
         number = _SIGNAL_NUMBER.search(text)
         if number is not None and int(number.group("number")) in _SIGNALS:
-            return ExceptionInfo(type=_SIGNALS[int(number.group("number"))], value=text), k
+            signal = int(number.group("number"))
+            return ExceptionInfo(type=_SIGNALS[signal], value=f"signal {signal}"), k
         glibc = _GLIBC_HEADERS.search(text)
         if glibc is not None:
             return ExceptionInfo(type="abort", value=(glibc.group("value") or glibc.group("plain")).strip()), k

@@ -42,9 +42,8 @@ def split_lines(text: str) -> Lines:
     origin: list[int] = []
     for index, raw in enumerate(text.split("\n")):
         line = raw[:-1] if raw.endswith("\r") else raw
-        flattened = line.count("\\n") >= 2 and len(line) <= MAX_EXPAND and _looks_flattened(line)
-        parts = _expand_flattened(line) if flattened else [line]
-        for part in parts:
+        parts = _expand_flattened(line) if "\\n" in line and len(line) <= MAX_EXPAND else None
+        for part in parts or [line]:
             lines.append(_clean(part))
             origin.append(index)
     return Lines(lines, origin)
@@ -53,7 +52,9 @@ def split_lines(text: str) -> Lines:
 _FLATTENED_HINTS = (
     "\\n  File ", "\\nFile ", "Traceback (most recent call", "\\n    at ", "\\n   at ", "\\n  at ", "\\tat ",
     "\\nat ", "goroutine ", "panicked at", "\\n#", ":in `", ":in '", "Stack trace:", "\\tfrom ", "** (",
-    "Sanitizer", "\\n    #",
+    "Sanitizer", "\\n    #", ")[0x", "** exception", "Fatal error:", "terminate called", "runtime error:",
+    "most recent call first", "Exception in thread", "Unhandled exception", "Unhandled Exception",
+    "    at ", "terminating in do_boot",
 )
 """Pieces of trace syntax that show a line with literal `\\n` is a flattened trace, not a message."""
 
@@ -79,8 +80,12 @@ def _has_markdown_escape(line: str) -> bool:
     return "\\_" in line or "\\*" in line or "\\<" in line or "\\[" in line
 
 
-def _expand_flattened(line: str) -> list[str]:
-    """Split a line holding a trace with literal `\\n`: a JSON record, or a flattened string."""
+def _expand_flattened(line: str) -> list[str] | None:
+    """Split a line holding a trace with literal `\\n`: a JSON record, or a flattened string.
+
+    A JSON record is decoded and its multi-line string values taken; any other line is
+    unescaped only when it shows trace syntax, so a message that merely quotes a newline stays.
+    """
     start = line.find("{")
     if start != -1 and line.rstrip().endswith("}"):
         try:
@@ -92,6 +97,8 @@ def _expand_flattened(line: str) -> list[str]:
             _collect_multiline(record, texts, 0)
             if texts:
                 return [part for text in texts for part in text.split("\n")]
+    if not _looks_flattened(line):
+        return None
     unescaped = _FLAT_ESCAPE.sub(lambda m: _FLAT_CHARS[m.group(1)], line)
     return unescaped.split("\n")
 

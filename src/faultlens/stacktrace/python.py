@@ -10,7 +10,7 @@ import keyword
 import re
 
 from faultlens.model import ExceptionInfo, Frame
-from faultlens.stacktrace.logline import is_record_boundary
+from faultlens.stacktrace.logline import dedent, is_record_boundary
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "python"
@@ -26,6 +26,7 @@ _CHAINS = {
     "The above exception was the direct cause of the following exception:": "cause",
     "During handling of the above exception, another exception occurred:": "context",
 }
+_WRAPPER = re.compile(r"[A-Za-z_][\w.]{0,255}RemoteTraceback:\s*$")
 _FAULTHANDLER_THREAD = re.compile(r"(?:Current thread|Thread) 0x[0-9a-fA-F]+ .{0,64}\(most recent call first\):")
 _LIBRARY_ROOTS = re.compile(r"(?:site-packages|dist-packages|lib/python\d(?:\.\d+)?|Lib)[/\\]")
 _MAX_MESSAGE_LINES = 200
@@ -140,6 +141,7 @@ def _parse_traceback(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int
         remote, j = _parse_remote(lines, j + 1)
     message, j = _message_lines(lines, j)
     if message:
+        message = dedent(message, _indent(lines[j - len(message) - 1]))
         exception.value = "\n".join([exception.value, *message]) if exception.value else "\n".join(message)
     return [*remote, exception], j
 
@@ -239,12 +241,22 @@ def _is_remote_wrapper(lines: list[str], i: int) -> bool:
     """An exception line with no message, then triple quotes: a worker traceback follows."""
     if i < 0 or i + 2 >= len(lines) or lines[i + 1].strip() != '"""':
         return False
-    exception = _exception_line(lines[i]) if len(lines[i]) <= MAX_LINE else None
-    return exception is not None and not exception.value and _HEADER in lines[i + 2]
+    return _wrapper_exception(lines[i]) is not None and _HEADER in lines[i + 2]
+
+
+def _wrapper_exception(line: str) -> ExceptionInfo | None:
+    """The exception line above a quoted worker traceback, possibly behind a log prefix."""
+    if len(line) > MAX_LINE:
+        return None
+    exception = _exception_line(line)
+    if exception is None:
+        match = _WRAPPER.search(line)
+        exception = _exception_line(match.group(0)) if match else None
+    return exception if exception is not None and not exception.value else None
 
 
 def _parse_wrapper(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
-    exception = _exception_line(lines[i])
+    exception = _wrapper_exception(lines[i])
     assert exception is not None
     remote, j = _parse_remote(lines, i + 2)
     return [*remote, exception], j
@@ -269,8 +281,12 @@ def _parse_remote(lines: list[str], j: int) -> tuple[list[ExceptionInfo], int]:
 
 
 def _parse_group(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
-    """An exception group box, drawn from the `+` of its header line."""
-    return _parse_box(lines, i, lines[i].find("+"))
+    """An exception group box, drawn from the `+` of its header line (or the `|` below it)."""
+    col = lines[i].find("+")
+    below = lines[i + 1] if i + 1 < len(lines) else ""
+    if below.lstrip().startswith("|"):
+        col = _indent(below)
+    return _parse_box(lines, i, col)
 
 
 def _parse_box(lines: list[str], i: int, col: int) -> tuple[list[ExceptionInfo], int]:
@@ -285,7 +301,7 @@ def _parse_box(lines: list[str], i: int, col: int) -> tuple[list[ExceptionInfo],
     while j < n:
         line = lines[j]
         mark = _box_char(line, col)
-        if mark == "|" or (j == i and mark == "+" and _GROUP_HEADER in line):
+        if mark == "|" or (j == i and _GROUP_HEADER in line):
             texts.append(line[col + 2 :])
             j += 1
             continue
@@ -351,6 +367,7 @@ def _chain_from_texts(texts: list[str], before: list[ExceptionInfo]) -> list[Exc
 
 
 def _box_char(line: str, col: int) -> str:
+    """The box-drawing character at col, if only indentation comes before it."""
     if 0 <= col < len(line) and not line[:col].strip():
         return line[col]
     return ""
@@ -359,7 +376,7 @@ def _box_char(line: str, col: int) -> str:
 def _faulthandler_start(lines: list[str], i: int) -> int:
     """faulthandler writes "Fatal Python error: ..." a line or two above the thread header."""
     for k in range(i - 1, max(-1, i - 4), -1):
-        if lines[k].lstrip().startswith("Fatal Python error:"):
+        if "Fatal Python error:" in lines[k]:
             return k
     return i
 
@@ -367,7 +384,7 @@ def _faulthandler_start(lines: list[str], i: int) -> int:
 def _parse_faulthandler(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
     """A faulthandler dump: frames printed innermost first, the fatal error a few lines above."""
     start = _faulthandler_start(lines, i)
-    value = lines[start].split(":", 1)[1].strip() if start != i else ""
+    value = lines[start].split("Fatal Python error:", 1)[1].strip() if start != i else ""
     frames: list[Frame] = []
     j = i + 1
     while j < len(lines):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "ruby"
@@ -103,7 +104,7 @@ def _find_header(lines: list[str], trigger: int, floor: int) -> tuple[ExceptionI
             break
         header = _standalone_header(line)
         if header is not None:
-            extra = [text.rstrip() for text in lines[k + 1 : trigger] if text.strip()]
+            extra = dedent([text for text in lines[k + 1 : trigger] if text.strip()], indent_of(line))
             if extra and not _HEADER_RAILS.search(line.strip()):
                 header.value = "\n".join([header.value, *extra])
             return header, k
@@ -154,7 +155,7 @@ def _message_continuation(lines: list[str], i: int, exception: ExceptionInfo) ->
     n = len(lines)
     for k in range(i, min(n, i + _MAX_MESSAGE_LINES)):
         if _frame(lines[k]) is not None:
-            extra = [text.rstrip() for text in lines[i:k] if text.strip()]
+            extra = dedent([text for text in lines[i:k] if text.strip()], indent_of(lines[i - 1]))
             if extra and _CARETS.fullmatch(extra[-1]):
                 extra = extra[:-2]
             if extra:

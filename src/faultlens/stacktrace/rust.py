@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, ParsedTrace
 
 LANGUAGE = "rust"
@@ -67,7 +68,7 @@ def _parse(lines: list[str], i: int, match: re.Match[str]) -> ParsedTrace:
                 break
             message.append(lines[j].rstrip())
             j += 1
-        exception.value = "\n".join(message)
+        exception.value = "\n".join(dedent(message, indent_of(lines[i])))
     end = j
     frames: list[Frame] = []
     while j < n:
