@@ -50,6 +50,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
+from operator import ne
 
 from faultlens.grouping.miner_tokens import covers_token, differing_parts, merge_tokens
 from faultlens.grouping.tokens import VARIABLE, Skeletonizer
@@ -80,10 +81,11 @@ class MinedTemplate:
 class _Template:
     """One learned template: its slot tokens, its families, and where it was merged to."""
 
-    __slots__ = ("families", "founder", "merged_into", "mined", "order", "tokens")
+    __slots__ = ("families", "founder", "merged_into", "mined", "order", "slots", "tokens")
 
     def __init__(self, tokens: tuple[str, ...], order: int) -> None:
         self.tokens = tokens
+        self.slots = _count_slots(tokens)
         self.order = order
         self.merged_into: _Template | None = None
         self.families: dict[tuple[int, ...], _Family] = {}
@@ -103,6 +105,8 @@ class _Template:
     def covers(self, tokens: tuple[str, ...], empty: bool = False) -> int:
         """How many slots a skeleton needs to fit this template, or -1 if it does not fit; with
         ``empty``, a slot may also stand for no text."""
+        if sum(map(ne, tokens, self.tokens)) > self.slots:
+            return -1
         slots = 0
         for mine, theirs in zip(tokens, self.tokens, strict=True):
             if mine != theirs:
@@ -115,6 +119,7 @@ class _Template:
         """Adopt generalized tokens and refresh the rendered template."""
         if tokens != self.tokens:
             self.tokens = tokens
+            self.slots = _count_slots(tokens)
             self.mined = MinedTemplate(self.founder, self._render())
 
     def _render(self) -> str:
@@ -164,6 +169,7 @@ class TemplateMiner:
         self._by_digitless: dict[bytes, _Template] = {}
         self._by_skeleton: dict[tuple[str, ...], _Template] = {}
         self._buckets: dict[tuple[int, str], list[_Template]] = {}
+        self._leaves: dict[tuple[int, str, str], list[_Template]] = {}
         self._by_founder: dict[str, _Template] = {}
         self._by_tail: dict[tuple[str, ...], _Family] = {}
         self._known_values: set[tuple[str, str]] = set()
@@ -217,23 +223,31 @@ class TemplateMiner:
         """The most specific template that fits the skeleton, oldest first on ties."""
         best: _Template | None = None
         best_slots = len(tokens) + 1
-        key = _bucket(tokens)
-        candidates = self._buckets.get(key, [])
-        if key[1] != VARIABLE:
-            candidates = candidates + self._buckets.get((key[0], VARIABLE), [])
-        for candidate in candidates:
-            slots = candidate.covers(tokens)
-            if 0 <= slots < best_slots or (slots == best_slots and best and candidate.order < best.order):
-                best, best_slots = candidate, slots
+        length, first, second = _leaf(tokens)
+        leaves = self._leaves
+        groups = [leaves.get((length, first, second))]
+        if second != VARIABLE:
+            groups.append(leaves.get((length, first, VARIABLE)))
+        if first != VARIABLE:
+            groups.append(leaves.get((length, VARIABLE, second)))
+            if second != VARIABLE:
+                groups.append(leaves.get((length, VARIABLE, VARIABLE)))
+        for group in groups:
+            for candidate in group or ():
+                slots = candidate.covers(tokens)
+                if 0 <= slots < best_slots or (slots == best_slots and best and candidate.order < best.order):
+                    best, best_slots = candidate, slots
         return best
 
     def _place(self, tokens: tuple[str, ...]) -> _Template:
         """Generalize a template the skeleton nearly fits, or found a new one and file it in the
         families of the templates it differs from in a few words."""
-        bucket = self._buckets.setdefault(_bucket(tokens), [])
         near: list[tuple[_Template, tuple[int, ...]]] = []
-        for candidate in bucket:
-            positions = _differences(tokens, candidate.tokens)
+        limit = _family_limit(tokens)
+        for candidate in self._buckets.get(_bucket(tokens), ()):
+            if sum(map(ne, tokens, candidate.tokens)) - candidate.slots > limit:
+                continue
+            positions = _differences(tokens, candidate.tokens, limit)
             if positions is None:
                 continue
             if len(positions) == 1:
@@ -246,7 +260,7 @@ class TemplateMiner:
             near.append((candidate, positions))
         created = _Template(tokens, self._count)
         self._count += 1
-        bucket.append(created)
+        self._file(created)
         self._by_founder[created.founder] = created
         if _leads_fixed_text(tokens):
             family = self._by_tail.setdefault(tokens[1:], _Family((0,)))
@@ -280,7 +294,7 @@ class TemplateMiner:
         a first word turned variable, the family ``members`` from other buckets."""
         self._retoken(target, tokens)
         group = [target]
-        for template in [*self._buckets[_bucket(tokens)], *(member.resolve() for member in members)]:
+        for template in [*self._buckets.get(_bucket(tokens), ()), *(member.resolve() for member in members)]:
             if template not in group and target.covers(template.tokens, empty=True) >= 0:
                 group.append(template)
         survivor = min(group, key=lambda t: t.order)
@@ -288,16 +302,27 @@ class TemplateMiner:
         for template in group:
             if template is not survivor:
                 template.merged_into = survivor
-                self._buckets[_bucket(template.tokens)].remove(template)
+                self._unfile(template)
         return survivor
 
     def _retoken(self, template: _Template, tokens: tuple[str, ...]) -> None:
-        """Update a template's tokens, moving it to the bucket its first token now selects."""
-        old, new = _bucket(template.tokens), _bucket(tokens)
-        template.update(tokens)
-        if old != new:
-            self._buckets[old].remove(template)
-            self._buckets.setdefault(new, []).append(template)
+        """Update a template's tokens, moving it to the bucket and leaf they now select."""
+        if _leaf(tokens) != _leaf(template.tokens):
+            self._unfile(template)
+            template.update(tokens)
+            self._file(template)
+        else:
+            template.update(tokens)
+
+    def _file(self, template: _Template) -> None:
+        """Index a template by length and first token (to find near misses) and by its first two
+        tokens (to find covering templates quickly, as a prefix tree would)."""
+        self._buckets.setdefault(_bucket(template.tokens), []).append(template)
+        self._leaves.setdefault(_leaf(template.tokens), []).append(template)
+
+    def _unfile(self, template: _Template) -> None:
+        self._buckets[_bucket(template.tokens)].remove(template)
+        self._leaves[_leaf(template.tokens)].remove(template)
 
     def _merge_family(self, family: _Family, positions: tuple[int, ...], newest: _Template) -> _Template:
         """Positions proven variable: remember their words as values and merge the family."""
@@ -352,17 +377,36 @@ def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
     return len(tokens), tokens[0] if tokens else ""
 
 
-def _differences(tokens: tuple[str, ...], template: tuple[str, ...]) -> tuple[int, ...] | None:
-    """Positions where a skeleton does not fit a template, when they are few enough for a family:
-    never the first word, at most three, and at most a third of the message."""
+def _leaf(tokens: tuple[str, ...]) -> tuple[int, str, str]:
+    """Length, first token and second token, a token holding a variable standing as ``<*>``."""
+    first = tokens[0] if tokens else ""
+    second = tokens[1] if len(tokens) > 1 else ""
+    return (
+        len(tokens),
+        VARIABLE if VARIABLE in first else first,
+        VARIABLE if VARIABLE in second else second,
+    )
+
+
+def _differences(tokens: tuple[str, ...], template: tuple[str, ...], limit: int) -> tuple[int, ...] | None:
+    """Positions where a skeleton does not fit a template, when they are few enough for a family
+    (at most ``limit``) and do not include the first word."""
     found: list[int] = []
-    limit = min(_MAX_FAMILY_POSITIONS, max(1, len(tokens) // 3))
     for position, (mine, theirs) in enumerate(zip(tokens, template, strict=True)):
         if mine != theirs and not covers_token(theirs, mine):
             if position == 0 or len(found) == limit:
                 return None
             found.append(position)
     return tuple(found) if found else None
+
+
+def _family_limit(tokens: tuple[str, ...]) -> int:
+    """How many words a family may differ in: at most three, and at most a third of the message."""
+    return min(_MAX_FAMILY_POSITIONS, max(1, len(tokens) // 3))
+
+
+def _count_slots(tokens: tuple[str, ...]) -> int:
+    return sum(VARIABLE in token for token in tokens)
 
 
 def _is_value_slot(mine: str, theirs: str) -> bool:
