@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/faultlens analyze examples/checkout-incident --db :memory:
+	$(VENV)/bin/faultlens analyze examples/checkout-incident
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

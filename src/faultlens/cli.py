@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -17,13 +18,16 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from faultlens import __version__
 from faultlens.analysis.overview import build_report
 from faultlens.errors import FaultlensError, UsageError
+from faultlens.grouping.miner_cli import write_templates
 from faultlens.ingest.sniff import FORMAT_NAMES
-from faultlens.ingest.sources import InputRef, expand_inputs
+from faultlens.ingest.sources import InputRef, LineReader, expand_inputs, open_input
 from faultlens.ingest.timestamps import parse_timestamp
 from faultlens.model import LEVELS
 from faultlens.report import RENDERERS
 from faultlens.report.terminal import render_terminal
 from faultlens.runner import IngestOptions, Ingestor
+from faultlens.stacktrace.explain import explain as explain_traces
+from faultlens.stacktrace.render import render_explanation
 from faultlens.store import DEFAULT_DB, open_store
 
 app = typer.Typer(
@@ -112,6 +116,52 @@ def analyze(
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+@app.command()
+def explain(
+    source: Annotated[str, typer.Argument(help="A file holding a stack trace or a log excerpt, or - for stdin.")] = "-",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    app_package: Annotated[list[str] | None, typer.Option(
+        "--app-package", help="Module or path prefix of your own code (repeatable).")] = None,
+) -> None:
+    """Read a pasted stack trace: the error, where it was raised, your first frame, the call chain."""
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format {output_format!r} is not one of: text, json")
+    text = _read_text(source)
+    explanations = explain_traces(text, app_package or ())
+    if output_format == "json":
+        sys.stdout.write(orjson.dumps(explanations, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        render_explanation(explanations, Console())
+    if not explanations:
+        raise typer.Exit(1)
+
+
+@app.command()
+def templates(
+    source: Annotated[str, typer.Argument(help="One log message per line, from a file or - for stdin.")] = "-",
+) -> None:
+    """Mine message templates: print TEMPLATE_ID<TAB>TEMPLATE for each input line, in order."""
+    ref = InputRef(source)
+    stream = open_input(ref)
+    try:
+        reader = LineReader(stream, source)
+        write_templates((line for batch in reader.batches() for line in batch.lines), sys.stdout)
+    finally:
+        if not ref.is_stdin:
+            stream.close()
+
+
+def _read_text(source: str) -> str:
+    """A whole small input (a pasted trace, a sample) as text; compressed files are read too."""
+    ref = InputRef(source)
+    stream = open_input(ref)
+    try:
+        return stream.read().decode("utf-8", errors="replace")
+    finally:
+        if not ref.is_stdin:
+            stream.close()
 
 
 def _time_option(name: str, value: str | None) -> datetime | None:
