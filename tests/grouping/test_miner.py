@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from faultlens.grouping.miner import TemplateMiner
 from faultlens.grouping.miner_cli import write_templates
-from faultlens.grouping.tokens import mask_token, skeleton
+from faultlens.grouping.tokens import Skeletonizer, mask_token, skeleton
 
 
 class TestMaskToken:
@@ -53,6 +53,19 @@ class TestMaskToken:
     def test_date_words_are_variables(self) -> None:
         """Weekday and month names are parts of a timestamp."""
         assert skeleton("at Fri Jun 17 07:07:00 2005") == ("at", "<*>", "<*>:<*>:<*>", "<*>")
+
+
+class TestSkeletonizer:
+    def test_masked_token_cache_stays_bounded(self) -> None:
+        """The cache of masked tokens is cleared at its limit, so memory does not grow with input."""
+        skeletonize = Skeletonizer(limit=8)
+        for n in range(100):
+            skeletonize(f"worker-{n}x host{n}a started")
+        assert len(skeletonize._masked) <= 8
+
+    def test_byte_units_join_their_number(self) -> None:
+        """A formatter picks the unit at run time, so `5.2 KB` and `93.0 B` fill the same slot."""
+        assert Skeletonizer()("size 5.2 KB, free 93.0 B)") == ("size", "<*>,", "free", "<*>)")
 
 
 class TestMerging:
@@ -142,6 +155,24 @@ class TestMerging:
         ids = {miner.add(f"{p} - proxy.example.org:5070 close, 42 bytes sent, 7 bytes received").id for p in programs}
         assert len({miner.canonical_id(found) for found in ids}) == 1
         assert miner.match("git.exe - proxy.example.org:5070 close, 1 bytes sent, 2 bytes received") is not None
+
+    def test_words_proven_after_a_key_merge_a_small_family(self) -> None:
+        """Users proven variable after `user` in one statement make three users enough in another."""
+        miner = TemplateMiner()
+        users = ("cyrus", "news", "test")
+        opened = [miner.add(f"session opened for user {user} by (uid=0)").id for user in users]
+        assert len(set(opened)) == 3
+        for user in (*users, "root"):
+            miner.add(f"session closed for user {user}")
+        assert {miner.canonical_id(found) for found in opened} == {opened[0]}
+
+    def test_few_values_under_one_key_stay_apart(self) -> None:
+        """Three alternatives after a key are fixed text until more appear or prove themselves."""
+        miner = TemplateMiner()
+        ids = {
+            miner.add(f"authentication failure; rhost=10.0.0.1 user={user}").id for user in ("root", "guest", "test")
+        }
+        assert len(ids) == 3
 
     def test_merged_ids_resolve_to_the_survivor(self) -> None:
         """Ids of templates absorbed by a merge stay resolvable to the template that absorbed them."""

@@ -34,14 +34,18 @@ answers:
 
    Whenever a template generalizes, the templates it now covers merge into it.
 
-Ids. A template's id is a hash of the skeleton that founded it, so the same input gives the same
-ids in every run, and the id does not change when the template later generalizes. When templates
-merge, the oldest survives with its id and the others become its aliases
+Ids. A template's id is a hash of the skeleton that founded it (never a counter or a memory
+address), so the same input gives the same ids in every run and in every process, however the
+input is split into calls, and the id does not change when the template later generalizes. When
+templates merge, the oldest survives with its id and the others become its aliases
 (:meth:`TemplateMiner.canonical_id` resolves them), so an issue keyed on an absorbed id can still
-be found.
+be found. Merging depends only on the templates involved, so lines of unrelated statements
+interleaved differently do not change which lines group together.
 
 Memory is bounded by the number of templates: the lookup caches of steps 1 and 2 are cleared
-when they pass a fixed size, which costs speed, never correctness.
+when they pass a fixed size. That costs speed; the only result it can change is which template a
+message joins when its digits alone decide its masking (``ssh2`` against ``ssh``), which the
+digit-blind cache otherwise settles by first arrival.
 """
 
 from __future__ import annotations
