@@ -36,6 +36,13 @@ RUNTIMES: tuple[Runtime, ...] = tuple(
 """Every runtime parser, in the order ties between overlapping traces are settled."""
 
 
+SINGLE_LINE_MARKERS: tuple[str, ...] = (
+    "Fatal error", "Parse error", "runtime error:", "panicked at", "do_boot", "terminate called", "Sanitizer",
+    "[0x",
+)
+"""What a trace that fits on one line must contain; most log records have no newline at all."""
+
+
 def parse_trace(text: str) -> ParsedTrace | None:
     """The most complete stack trace in text (the first of equals), or None; never raises."""
     traces = find_traces(text)
@@ -47,6 +54,8 @@ def parse_trace(text: str) -> ParsedTrace | None:
 def find_traces(text: str) -> list[ParsedTrace]:
     """Every stack trace in text, in order; overlapping candidates resolve to the richest."""
     try:
+        if "\n" not in text and "\\n" not in text and not _has_marker(text, SINGLE_LINE_MARKERS):
+            return []
         runtimes = [runtime for runtime in RUNTIMES if _has_marker(text, runtime.markers)]
         if not runtimes:
             return []

@@ -25,10 +25,11 @@ _REST = re.compile(
 _NAME = r"[A-Za-z_][\w`]*+(?:\.[A-Za-z_<][\w`<>]*+)*+"
 _HEADER = re.compile(
     r"\s*+(?:Unhandled [Ee]xception[.:]? |\[ERROR\] FATAL UNHANDLED EXCEPTION: |---> )?"
-    rf"(?P<type>{_NAME}):(?: (?P<value>.*)|$)"
+    rf"(?P<type>{_NAME})(?: \(0x[0-9A-Fa-f]{{8}}\))?:(?: (?P<value>.*)|$)"
 )
 _LOGGED_HEADER = re.compile(
-    r"(?<![\w.`])(?P<type>(?:[A-Za-z_][\w`]*+\.)++[A-Za-z_][\w`]*?(?:Exception|Error)):(?: (?P<value>.*)|$)"
+    r"(?<![\w.`])(?P<type>(?:[A-Za-z_][\w`]*+\.)++[A-Za-z_][\w`]*?(?:Exception|Error))"
+    r"(?: \(0x[0-9A-Fa-f]{8}\))?:(?: (?P<value>.*)|$)"
 )
 _END_INNER = "--- End of inner exception stack trace ---"
 _SEPARATORS = (

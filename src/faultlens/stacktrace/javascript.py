@@ -13,7 +13,10 @@ from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "javascript"
-MARKERS: tuple[str, ...] = ("    at ", "\tat ", "\nat ", "at ", "@")
+MARKERS: tuple[str, ...] = (
+    "    at ", "\tat ", "\nat ", "\\nat ", "@http", "@file:", "@/", "@webpack", "@[native", "@<anonymous>", "@app:",
+    "\n@", "\\n@", "@blob:", "@chrome-extension:", "@moz-extension:", "@resource:", "@debugger",
+)
 
 _V8_AT = re.compile(r"(?:^|\s)at\s")
 _LOCATION = re.compile(r"(?P<path>.+?):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?")

@@ -15,7 +15,7 @@ from faultlens.stacktrace.logline import dedent, indent_of
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "java"
-MARKERS: tuple[str, ...] = ("\tat ", "    at ", "\nat ", "at ", "Caused by:")
+MARKERS: tuple[str, ...] = ("\tat ", "    at ", "\nat ", "\\tat ", "Caused by:")
 
 _NAME = r"[A-Za-z_$][\w$]*+(?:[.$/][A-Za-z_$][\w$]*+)*+"
 _FRAME = re.compile(

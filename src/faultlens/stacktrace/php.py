@@ -59,7 +59,7 @@ def _header(line: str) -> tuple[ExceptionInfo, Frame] | None:
 
 
 def _exception(type_name: str, value: str) -> ExceptionInfo:
-    module, _, name = type_name.lstrip("\\").rpartition("\\")
+    module, _, name = type_name.replace("\\\\", "\\").lstrip("\\").rpartition("\\")
     return ExceptionInfo(type=name, value=value.strip(), module=module or None)
 
 
@@ -151,7 +151,7 @@ def _shift(site: Frame, entries: list[re.Match[str]]) -> list[Frame]:
 
 def _callee(call: str) -> tuple[str | None, str | None]:
     """`App\\Repo->find(7)` → module `App\\Repo`, function `find`."""
-    name = call.split("(", 1)[0].strip()
+    name = call.split("(", 1)[0].strip().replace("\\\\", "\\")
     if not name:
         return None, None
     for separator in ("->", "::", "\\"):
