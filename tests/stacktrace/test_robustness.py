@@ -63,3 +63,24 @@ def test_damaged_trace_parses_the_same(path: Path, transform: str) -> None:
     """The damaged trace yields the same chain, values and frames as the clean one."""
     text = path.read_text(encoding="utf-8")
     assert _summary(parse_trace(TRANSFORMS[transform](text))) == _summary(parse_trace(text))
+
+
+STRIPPING_LOSES_STRUCTURE = {"python/task_group", "python/nested_exception_group"}
+"""Exception group boxes nest by column: with every indent gone their members cannot be told apart."""
+
+
+def _shape(trace: ParsedTrace | None) -> list[tuple[object, ...]]:
+    assert trace is not None
+    return [(trace.language, e.type, e.relation, [(f.function, f.lineno) for f in e.frames]) for e in trace.exceptions]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in CASES if f"{p.parent.name}/{p.stem}" not in STRIPPING_LOSES_STRUCTURE],
+    ids=[f"{p.parent.name}/{p.stem}" for p in CASES if f"{p.parent.name}/{p.stem}" not in STRIPPING_LOSES_STRUCTURE],
+)
+def test_stripped_indentation_keeps_the_chain_and_frames(path: Path) -> None:
+    """With every line's indentation stripped, the chain and its frames are unchanged."""
+    text = path.read_text(encoding="utf-8")
+    stripped = "\n".join(line.lstrip() for line in text.split("\n"))
+    assert _shape(parse_trace(stripped)) == _shape(parse_trace(text))

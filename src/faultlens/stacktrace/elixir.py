@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.logline import is_record_boundary
 from faultlens.stacktrace.trace import MAX_LINE, ParsedTrace
 
 LANGUAGE = "elixir"
@@ -22,7 +23,7 @@ _ELIXIR_CALL = re.compile(r"\s*+(?P<func>:?[\w.]{1,256}\.[^\s(]{1,256}\(.{0,2048
 _MFA = re.compile(r"(?P<module>:?[A-Za-z_][\w.]*?)\.(?P<function>(?:\"[^\"]{1,512}\"|[^.\s\"]{1,512})/\d{1,3})$")
 _ERLANG_SHELL = re.compile(r"\*\* exception (?P<class>error|exit|throw): (?P<value>.*)$")
 _ERLANG_SHELL_FRAME = re.compile(
-    r"\s++(?:in|in call from) (?:function|operator)\s++(?P<mfa>\S{1,512})"
+    r"\s*+(?:in|in call from) (?:function|operator)\s++(?P<mfa>\S{1,512})"
     r"(?: \((?P<path>[^,()]{1,1024}), line (?P<line>\d{1,9})\))?\s*$"
 )
 _ERLANG_TERM = re.compile(r"\{\"?(?P<where>[^\"{,]{0,256})\"?,\s*\{(?P<type>\w{1,64}),\s*\[")
@@ -112,7 +113,7 @@ def _message_continuation(lines: list[str], i: int, exception: ExceptionInfo) ->
             if extra:
                 exception.value = "\n".join([exception.value, *extra]) if exception.value else "\n".join(extra)
             return k
-        if not lines[k]:
+        if "** (" in lines[k] or is_record_boundary(lines[k]):
             break
     return i
 
