@@ -54,6 +54,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
+from itertools import repeat
 from operator import ne
 
 from faultlens.grouping.miner_tokens import covers_token, differing_parts, merge_tokens
@@ -182,7 +183,10 @@ class TemplateMiner:
 
     def add(self, message: str) -> MinedTemplate:
         """Learn from one message and return the template it belongs to now."""
-        key = message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
+        try:
+            key = message.encode().translate(None, _DIGITS)
+        except UnicodeEncodeError:
+            key = _digitless(message)
         found = self._by_digitless.get(key)
         if found is None:
             found = self._learn(message)
@@ -195,7 +199,7 @@ class TemplateMiner:
 
     def match(self, message: str) -> MinedTemplate | None:
         """The template a message belongs to, without learning from it; None if none fits."""
-        key = message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
+        key = _digitless(message)
         found = self._by_digitless.get(key)
         if found is None:
             tokens = self._skeleton(message)
@@ -266,7 +270,7 @@ class TemplateMiner:
         self._count += 1
         self._file(created)
         self._by_founder[created.founder] = created
-        if _leads_fixed_text(tokens):
+        if _leads_fixed_text(created):
             family = self._by_tail.setdefault(tokens[1:], _Family((0,)))
             family.add(created)
             created.families[(0,)] = family
@@ -377,6 +381,14 @@ class TemplateMiner:
                     self._generalize(anchor, tuple(generalized), members)
 
 
+def _digitless(message: str) -> bytes:
+    """The message without its digits: the key of the digit-blind cache."""
+    try:
+        return message.encode().translate(None, _DIGITS)
+    except UnicodeEncodeError:
+        return message.encode("utf-8", "surrogatepass").translate(None, _DIGITS)
+
+
 def _bucket(tokens: tuple[str, ...]) -> tuple[int, str]:
     return len(tokens), tokens[0] if tokens else ""
 
@@ -410,7 +422,7 @@ def _family_limit(tokens: tuple[str, ...]) -> int:
 
 
 def _count_slots(tokens: tuple[str, ...]) -> int:
-    return sum(VARIABLE in token for token in tokens)
+    return sum(map(str.__contains__, tokens, repeat(VARIABLE)))
 
 
 def _is_value_slot(mine: str, theirs: str) -> bool:
@@ -423,15 +435,16 @@ def _is_value_slot(mine: str, theirs: str) -> bool:
 
 def _value_context(tokens: tuple[str, ...], position: int, word: str) -> tuple[str, str]:
     """A word with what introduces it: its key (``user=``) or else the token before it."""
-    for index in range(len(word) - 1, 0, -1):
-        if word[index - 1] in "=:" and index < len(word):
-            return word[:index], word[index:]
+    key = max(word.rfind("=", 0, len(word) - 1), word.rfind(":", 0, len(word) - 1))
+    if key >= 0:
+        return word[: key + 1], word[key + 1 :]
     return (tokens[position - 1] if position else ""), word
 
 
-def _leads_fixed_text(tokens: tuple[str, ...]) -> bool:
+def _leads_fixed_text(template: _Template) -> bool:
     """Whether a first word starts enough fixed text that other first words may prove it a value
     (``chrome.exe - proxy:80 close, ...``); short messages keep their first word (``boot``, ``halt``)."""
-    if not tokens or VARIABLE in tokens[0]:
+    tokens = template.tokens
+    if len(tokens) <= _FIXED_WORDS_AFTER_FIRST or VARIABLE in tokens[0]:
         return False
-    return sum(VARIABLE not in token for token in tokens[1:]) >= _FIXED_WORDS_AFTER_FIRST
+    return len(tokens) - 1 - template.slots >= _FIXED_WORDS_AFTER_FIRST

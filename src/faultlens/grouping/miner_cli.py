@@ -19,11 +19,10 @@ def write_templates(lines: Iterable[str], out: TextIO) -> None:
     miner = TemplateMiner()
     add = miner.add
     mined = [add(line.rstrip("\r\n")).id for line in lines]
-    rendered: dict[str, str] = {}
-    for template in miner.templates():
-        rendered[template.id] = f"{template.id}\t{_one_line(template.template)}\n"
-    canonical = miner.canonical_id
-    out.write("".join(rendered.get(found) or rendered[canonical(found)] for found in mined))
+    rendered = {template.id: f"{template.id}\t{_one_line(template.template)}\n" for template in miner.templates()}
+    for alias in set(mined).difference(rendered):
+        rendered[alias] = rendered[miner.canonical_id(alias)]
+    out.write("".join(map(rendered.__getitem__, mined)))
 
 
 def _one_line(template: str) -> str:

@@ -213,6 +213,7 @@ class Skeletonizer:
     def __call__(self, message: str) -> tuple[str, ...]:
         masked = self._masked
         tokens: list[str] = []
+        after_value = False
         for raw in message.split():
             token = masked.get(raw)
             if token is None:
@@ -223,13 +224,15 @@ class Skeletonizer:
                     if len(masked) >= self.limit:
                         masked.clear()
                     masked[raw] = token
-            if tokens and tokens[-1] == VARIABLE:
+            if after_value:
                 if token == VARIABLE:
                     continue
                 unit = token.rstrip(_UNIT_END)
                 if unit in _SIZE_UNITS:
                     tokens[-1] = VARIABLE + token[len(unit) :]
+                    after_value = tokens[-1] == VARIABLE
                     continue
+            after_value = token == VARIABLE
             tokens.append(token)
         return tuple(tokens)
 
