@@ -10,7 +10,9 @@ import keyword
 import re
 
 from faultlens.model import ExceptionInfo, Frame
+from faultlens.stacktrace.faulthandler import FAULTHANDLER_THREAD, faulthandler_start, parse_faulthandler
 from faultlens.stacktrace.logline import dedent, is_record_boundary
+from faultlens.stacktrace.python_frames import FRAME, parse_frame
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "python"
@@ -18,7 +20,6 @@ MARKERS: tuple[str, ...] = ("Traceback (most recent call", 'File "', 'File \\"',
 
 _HEADER = "Traceback (most recent call last)"
 _GROUP_HEADER = "Exception Group Traceback (most recent call last)"
-_FRAME = re.compile(r'File "(?P<path>[^"]{1,1024})", line (?P<lineno>\d{1,9})(?:,? in (?P<func>\S.{0,512}))?$')
 _EXCEPTION = re.compile(r"(?P<type>[A-Za-z_][\w.]{0,255})(?::(?: (?P<value>.*)|$)|$)")
 _REPEATED = re.compile(r"\[Previous line repeated (\d+) more times?\]")
 _CARETS = re.compile(r"[\s^~]+")
@@ -27,8 +28,6 @@ _CHAINS = {
     "During handling of the above exception, another exception occurred:": "context",
 }
 _WRAPPER = re.compile(r"[A-Za-z_][\w.]{0,255}RemoteTraceback:\s*$")
-_FAULTHANDLER_THREAD = re.compile(r"(?:Current thread|Thread) 0x[0-9a-fA-F]+ .{0,64}\(most recent call first\):")
-_LIBRARY_ROOTS = re.compile(r"(?:site-packages|dist-packages|lib/python\d(?:\.\d+)?|Lib)[/\\]")
 _MAX_MESSAGE_LINES = 200
 
 
@@ -43,8 +42,8 @@ def find(lines: list[str]) -> list[ParsedTrace]:
                 i -= 2
             start = i
             if "most recent call first" in line:
-                exceptions, end = _parse_faulthandler(lines, i)
-                start = _faulthandler_start(lines, i)
+                exceptions, end = parse_faulthandler(lines, i)
+                start = faulthandler_start(lines, i)
             else:
                 exceptions, end = _parse_chain(lines, i)
             if exceptions and end > i:
@@ -59,8 +58,8 @@ def _starts_trace(line: str) -> bool:
     if _HEADER in line or _GROUP_HEADER in line:
         return True
     if "most recent call first" in line:
-        return _FAULTHANDLER_THREAD.search(line) is not None
-    return 'File "' in line and _FRAME.search(line) is not None
+        return FAULTHANDLER_THREAD.search(line) is not None
+    return 'File "' in line and FRAME.search(line) is not None
 
 
 def _indent(line: str) -> int:
@@ -112,9 +111,9 @@ def _parse_traceback(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int
     while j < n:
         line = lines[j]
         stripped = line.strip()
-        match = _FRAME.search(line) if 'File "' in line and len(line) <= MAX_LINE else None
+        match = FRAME.search(line) if 'File "' in line and len(line) <= MAX_LINE else None
         if match:
-            frames.append(_frame(match))
+            frames.append(parse_frame(match))
             j = _skip_code_lines(lines, j + 1, _indent(line), frames[-1])
             continue
         repeated = _REPEATED.search(stripped) if stripped.startswith("[Previous") else None
@@ -144,35 +143,6 @@ def _parse_traceback(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int
         message = dedent(message, _indent(lines[j - len(message) - 1]))
         exception.value = "\n".join([exception.value, *message]) if exception.value else "\n".join(message)
     return [*remote, exception], j
-
-
-def _frame(match: re.Match[str]) -> Frame:
-    path = match.group("path")
-    func = match.group("func")
-    module, relative = _module_from_path(path)
-    return Frame(
-        function=func.strip() if func else None,
-        module=module,
-        filename=relative or path,
-        abs_path=path,
-        lineno=int(match.group("lineno")),
-    )
-
-
-def _module_from_path(path: str) -> tuple[str | None, str | None]:
-    """Module and import-relative path for library and frozen code, where the root is known."""
-    if path.startswith("<frozen ") and path.endswith(">"):
-        return path[8:-1], None
-    roots = list(_LIBRARY_ROOTS.finditer(path))
-    if not roots:
-        return None, None
-    relative = path[roots[-1].end() :].replace("\\", "/")
-    if not relative.endswith(".py"):
-        return None, relative
-    dotted = relative[:-3].replace("/", ".")
-    if dotted.endswith(".__init__"):
-        dotted = dotted[: -len(".__init__")]
-    return dotted, relative
 
 
 def _skip_code_lines(lines: list[str], j: int, frame_indent: int, frame: Frame) -> int:
@@ -371,30 +341,3 @@ def _box_char(line: str, col: int) -> str:
     if 0 <= col < len(line) and not line[:col].strip():
         return line[col]
     return ""
-
-
-def _faulthandler_start(lines: list[str], i: int) -> int:
-    """faulthandler writes "Fatal Python error: ..." a line or two above the thread header."""
-    for k in range(i - 1, max(-1, i - 4), -1):
-        if "Fatal Python error:" in lines[k]:
-            return k
-    return i
-
-
-def _parse_faulthandler(lines: list[str], i: int) -> tuple[list[ExceptionInfo], int]:
-    """A faulthandler dump: frames printed innermost first, the fatal error a few lines above."""
-    start = _faulthandler_start(lines, i)
-    value = lines[start].split("Fatal Python error:", 1)[1].strip() if start != i else ""
-    frames: list[Frame] = []
-    j = i + 1
-    while j < len(lines):
-        line = lines[j]
-        match = _FRAME.search(line) if 'File "' in line and len(line) <= MAX_LINE else None
-        if not match:
-            break
-        frames.append(_frame(match))
-        j += 1
-    if not frames:
-        return [], i
-    frames.reverse()
-    return [ExceptionInfo(type="Fatal Python error", value=value, frames=frames)], j
