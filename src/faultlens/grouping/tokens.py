@@ -10,8 +10,9 @@ value becomes ``<*>``; the punctuation stays, so ``uid=0`` becomes ``uid=<*>`` a
   letters (``storage234``, ``R02``, ``an14``), or when one part of a snake_case name is such a
   value (``rdd_2_0``), but a word with a short number glued on stays a word (``ssh2``, ``eth0``,
   ``jk2_init``): such names are usually part of the statement;
-* ``word-<value>`` keeps the word (``node-129`` becomes ``node-<*>``), and a segment with a digit
-  run in any other hyphenated or underscored part is one value (``blk_-42``, ``msra-sa-41``);
+* ``word-<values>`` keeps the word (``node-129`` becomes ``node-<*>``), and a segment with a
+  value in any other hyphenated part is one value (``blk_-42``, ``msra-sa-41``);
+* ``true``, ``false`` and ``null`` are values;
 * paths (``/var/log``), URLs after their scheme (``hdfs://<*>``), MAC and IPv6 addresses,
   backslashed text and month or weekday names are values.
 
@@ -54,6 +55,8 @@ _DATE_WORDS = frozenset(
     ]
 )
 _DIGITS = frozenset("0123456789")
+#: Literal values of any language's logs (Khan et al.'s guideline counts booleans and null as values).
+_LITERALS = frozenset(["true", "false", "null"])
 #: A token led by a digit and free of these is one plain value (``0x7f``, ``42``, ``3.5.``).
 _PLAIN_VALUE_SAFE = _DELIMITERS | frozenset("-\\")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
@@ -63,7 +66,7 @@ _EDGES = "()[]{}<>\"',;.!?"
 def mask_token(token: str) -> str:
     """Return the token with its value segments replaced by ``<*>``."""
     if token.isalpha():
-        return VARIABLE if token in _DATE_WORDS else token
+        return VARIABLE if token in _DATE_WORDS or token.lower() in _LITERALS else token
     if token.isalnum():
         return _mask_core(token)
     if token[0].isdigit() and _PLAIN_VALUE_SAFE.isdisjoint(token):
@@ -148,7 +151,7 @@ def _mask_segment(segment: str) -> str:
 
 def _mask_core(segment: str) -> str:
     if _DIGITS.isdisjoint(segment):
-        return segment
+        return VARIABLE if segment.lower() in _LITERALS else segment
     first = segment[0]
     if first.isdigit() or (first in "-+./" and len(segment) > 1 and segment[1].isdigit()):
         if "-" in segment and all(part.isdigit() for part in segment.split("-")):
@@ -158,10 +161,10 @@ def _mask_core(segment: str) -> str:
     if dot:
         return _mask_core(segment[:dot]) + "." + VARIABLE
     if "-" in segment:
-        head, _, tail = segment.partition("-")
-        if head.isalpha() and "-" not in tail and tail and _is_value(tail):
+        head, *rest = segment.split("-")
+        if head.isalpha() and rest and all(part and _is_value(part) for part in rest):
             return head + "-" + VARIABLE
-        return VARIABLE if any(_is_value(part) for part in segment.split("-") if part) else segment
+        return VARIABLE if any(_is_value(part) for part in rest if part) or _is_value(head) else segment
     return VARIABLE if _is_value(segment) else segment
 
 
