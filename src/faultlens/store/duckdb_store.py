@@ -17,7 +17,6 @@ from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
 
-
 MEMORY_LIMIT = "64MB"
 """DuckDB's buffer cache would otherwise grow toward most of the machine's memory as the file grows;
 analyze's memory should follow the number of issues, not the size of the store."""
