@@ -83,7 +83,9 @@ def mask_token(token: str) -> str:
     if token.count(":") >= 5 and _HEX_COLON.issuperset(token.strip(_EDGES)):
         return _keep_edges(token)
     if _DIGITS.isdisjoint(token) and "/" not in token:
-        return token
+        lowered = token.lower()
+        if "true" not in lowered and "false" not in lowered and "null" not in lowered:
+            return token
     parts: list[str] = []
     start = 0
     length = len(token)
