@@ -16,6 +16,15 @@ FRAGMENTS = [
     "\t... 3 more", "    at f (/x.js:1:2) {", "  [cause]: Error: y", "}", "]", "  [errors]: [", "f@http://x/a.js:1:2",
     "panic: boom [recovered]", "goroutine 1 [running]:", "main.main()", "\t/x.go:3 +0x1d", "created by main.f",
     "fatal error: x", "", " ", "\\n", "{", "\"", "\x1b[31m", "\r", "```", "(", ")", ":", "@", "at ", "...",
+    "Unhandled exception. System.X: y", " ---> System.Y: z", "   at A.B(String s) in /a.cs:line 3",
+    "   --- End of inner exception stack trace ---", "---> (Inner Exception #0) A.B: c", "<---",
+    "a.rb:1:in `m': boom (RuntimeError)", "\tfrom a.rb:2:in `<main>'", " ... 5 levels...",
+    "PHP Fatal error:  Uncaught E: x in /a.php:3", "Stack trace:", "#0 /a.php(2): f()", "#1 {main}",
+    "Next E: y in /a.php:4", "  thrown in /a.php on line 3", "thread 'main' panicked at src/a.rs:1:2:",
+    "   0: app::main", "             at ./src/a.rs:1:2", "==1==ERROR: AddressSanitizer: heap-use-after-free on x",
+    "    #0 0x1 in f /a.c:3", "#0  0x1 in f (a=1) at a.c:3", "./a(f+0x1)[0x2]", "Program received signal SIGSEGV, x.",
+    "** (RuntimeError) boom", "    (app 0.1.0) lib/a.ex:5: A.run/1", '{"init terminating in do_boot",{badarith,[',
+    "Fatal error: x: file a.swift, line 3", "0    libswiftCore.so    0x1 f + 1", "[cause]: Error: x",
 ]
 
 lines = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=20), max_size=30).map("\n".join)

@@ -133,12 +133,9 @@ def _gecko_frame(line: str) -> Frame | None:
     if match is None:
         return None
     location = match.group("loc")
-    if location == "[native code]":
-        frame = Frame(filename=location)
-    else:
-        frame = _location(location)
-        if frame is None or frame.colno is None:
-            return None
+    frame = Frame(filename=location) if location == "[native code]" else _location(location)
+    if frame is None or (frame.colno is None and location != "[native code]"):
+        return None
     frame.function = match.group("func") or None
     return frame
 
