@@ -89,3 +89,13 @@ def test_never_raises_on_garbage() -> None:
     for text in ("\x00\n\x1b[", "Traceback (most recent call last):\n", "+-+----- 1 ---\n  | ", "{\\n\\n}", "@:1:2\n@"):
         parse_trace(text)
         find_traces(text)
+
+
+def test_prose_that_resembles_trace_lines_is_no_trace() -> None:
+    """Log prose with "at X.Y(...)", "Fatal error:" or "panic:" and nothing else is not a trace."""
+    for text in (
+        "INFO retrying\nlook at Cart.Total(decimal price) before release\nINFO done",
+        "2024-05-01 ERROR\nFatal error: disk full\nshutting down",
+        "worker stopped\npanic: quota exceeded\nrestarting",
+    ):
+        assert parse_trace(text) is None, text

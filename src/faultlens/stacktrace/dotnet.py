@@ -41,12 +41,17 @@ _MAX_MESSAGE_LINES = 30
 
 
 def find(lines: list[str]) -> list[ParsedTrace]:
-    """Every .NET stack trace in the lines."""
+    """Every .NET stack trace in the lines.
+
+    A trace starts at a frame line that begins with `at ` or names its file: prose such as
+    "look at Cart.Total(decimal price)" is not a frame.
+    """
     found: list[ParsedTrace] = []
     floor = 0
     i, n = 0, len(lines)
     while i < n:
-        if _frame(lines[i]) is not None:
+        frame = _frame(lines[i])
+        if frame is not None and (frame.filename is not None or lines[i].lstrip().startswith("at ")):
             trace = _parse(lines, i, floor)
             found.append(trace)
             floor = i = trace.end_line

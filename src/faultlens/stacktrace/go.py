@@ -51,6 +51,7 @@ def _is_header(line: str) -> bool:
 def _parse(lines: list[str], i: int) -> ParsedTrace | None:
     start = i
     prefixed = False
+    seen_goroutine = False
     chain: list[ExceptionInfo] = []
     n = len(lines)
     while i < n and len(lines[i]) <= MAX_LINE:
@@ -80,6 +81,7 @@ def _parse(lines: list[str], i: int) -> ParsedTrace | None:
                 end = i
             continue
         if _GOROUTINE.match(line):
+            seen_goroutine = True
             if frames is not None:
                 i, end = _skip_goroutine(lines, i + 1)
                 continue
@@ -90,7 +92,7 @@ def _parse(lines: list[str], i: int) -> ParsedTrace | None:
             i, end = _skip_goroutine(lines, i)
             continue
         break
-    if prefixed and not frames:
+    if (prefixed or not seen_goroutine) and not frames:
         return None
     if not chain:
         if not frames:

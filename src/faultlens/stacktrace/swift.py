@@ -33,7 +33,10 @@ _SKIPPABLE = ("Current stack trace:", "Stack dump:", "Thread ", "Backtrace took"
 
 
 def find(lines: list[str]) -> list[ParsedTrace]:
-    """Every Swift fatal error or crash report in the lines."""
+    """Every Swift fatal error or crash report in the lines.
+
+    A bare "Fatal error: ..." is common prose in logs; it counts only with a Swift location or frames.
+    """
     found: list[ParsedTrace] = []
     i, n = 0, len(lines)
     while i < n:
@@ -79,6 +82,8 @@ def _parse(lines: list[str], i: int) -> ParsedTrace | None:
         if not lines[j].strip().startswith(_SKIPPABLE) and lines[j].strip():
             break
         j += 1
+    if not frames and site is None and crashed is None:
+        return None
     frames.reverse()
     exception.frames = frames or ([site] if site else [])
     return ParsedTrace(LANGUAGE, [exception], i, end)
