@@ -39,8 +39,8 @@ address), so the same input gives the same ids in every run and in every process
 input is split into calls, and the id does not change when the template later generalizes. When
 templates merge, the oldest survives with its id and the others become its aliases
 (:meth:`TemplateMiner.canonical_id` resolves them), so an issue keyed on an absorbed id can still
-be found. Merging depends only on the templates involved, so lines of unrelated statements
-interleaved differently do not change which lines group together.
+be found. Whether templates merge depends on the set of templates seen, not on the order of
+the lines, so interleaving unrelated statements differently does not change the groups.
 
 Memory is bounded by the number of templates: the lookup caches of steps 1 and 2 are cleared
 when they pass a fixed size. That costs speed; the only result it can change is which template a
