@@ -39,8 +39,10 @@ address), so the same input gives the same ids in every run and in every process
 input is split into calls, and the id does not change when the template later generalizes. When
 templates merge, the oldest survives with its id and the others become its aliases
 (:meth:`TemplateMiner.canonical_id` resolves them), so an issue keyed on an absorbed id can still
-be found. Whether templates merge depends on the set of templates seen, not on the order of
-the lines, so interleaving unrelated statements differently does not change the groups.
+be found. Whether templates merge is meant to depend on the set of messages seen, not on their
+order, so interleaving unrelated statements differently does not change the groups (the
+benchmark's ``--shuffle`` checks this on real logs); only which id survives a merge follows
+arrival order.
 
 Memory is bounded by the number of templates: the lookup caches of steps 1 and 2 are cleared
 when they pass a fixed size. That costs speed; the only result it can change is which template a
