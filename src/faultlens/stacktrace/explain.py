@@ -44,7 +44,7 @@ def explain_trace(trace: ParsedTrace, app_packages: Sequence[str] = ()) -> dict[
         "origin": origin,
         "first_app_frame": first_app,
         "async_boundaries": boundaries,
-        "next_steps": _next_steps(trace.exceptions, origin_index, first_app, boundaries),
+        "next_steps": _next_steps(trace.exceptions, first_app, boundaries),
         "lines": [trace.start_line, trace.end_line],
     }
 
@@ -140,8 +140,7 @@ def _where(frame: dict[str, Any]) -> str:
 
 
 def _next_steps(
-    exceptions: list[ExceptionInfo], origin_index: int, first_app: dict[str, Any] | None,
-    boundaries: list[dict[str, Any]],
+    exceptions: list[ExceptionInfo], first_app: dict[str, Any] | None, boundaries: list[dict[str, Any]]
 ) -> list[str]:
     steps: list[str] = []
     if first_app is not None:
@@ -149,8 +148,8 @@ def _next_steps(
     elif any(exception.frames for exception in exceptions):
         steps.append("No frame is application code: pass your package names as app packages, "
                      "or look at the caller that logged this error.")
-    if len(exceptions) > 1 and exceptions:
-        root = exceptions[origin_index]
+    if len(exceptions) > 1:
+        root = exceptions[0]
         steps.append(f"Start from the root cause {root.type}: {_short(root.value)}; "
                      f"the {len(exceptions) - 1} other exception(s) in the chain follow from it.")
     if boundaries:
