@@ -151,9 +151,9 @@ def run_drain3(system: System) -> tuple[list[str], list[str], float]:
 
     The time covers miner set-up, learning every line and looking up each line's final template.
     """
-    from drain3 import TemplateMiner as Drain3Miner
-    from drain3.masking import MaskingInstruction
-    from drain3.template_miner_config import TemplateMinerConfig
+    from drain3 import TemplateMiner as Drain3Miner  # type: ignore[import-untyped]
+    from drain3.masking import MaskingInstruction  # type: ignore[import-untyped]
+    from drain3.template_miner_config import TemplateMinerConfig  # type: ignore[import-untyped]
 
     drain = system.settings["drain"]
     regexes = system.settings["regex"]
@@ -203,9 +203,10 @@ def print_table(rows: dict[str, tuple[Result, Result]]) -> None:
     ratios = "  ".join(f"{m} {fl[i] / d3[i]:.3f}" for i, m in enumerate(METRICS))
     print(f"{'ratio fl/d3':<12}  {ratios}")
     seconds = [sum(1 / pair[tool].lines_per_second for pair in rows.values()) for tool in (0, 1)]
-    ours, theirs = (len(rows) / total for total in seconds)
+    overall = [len(rows) / total for total in seconds]
     print(
-        f"{'all lines':<12}  faultlens {ours / 1000:.0f}k/s, Drain3 {theirs / 1000:.0f}k/s ({ours / theirs:.1f}x):"
+        f"{'all lines':<12}  faultlens {overall[0] / 1000:.0f}k/s, Drain3 {overall[1] / 1000:.0f}k/s"
+        f" ({overall[0] / overall[1]:.1f}x):"
         " total lines over total time, so the slow systems weigh more"
     )
 

@@ -279,15 +279,15 @@ class TemplateMiner:
             if family.proven():
                 return self._merge_family(family, family.proven(), created)
         for candidate, positions in near:
-            family = candidate.families.get(positions)
-            if family is None:
-                family = candidate.families[positions] = _Family(positions)
-                self._join(family, candidate)
-            self._join(family, created)
-            created.families.setdefault(positions, family)
-            proven = family.proven()
+            joined = candidate.families.get(positions)
+            if joined is None:
+                joined = candidate.families[positions] = _Family(positions)
+                self._join(joined, candidate)
+            self._join(joined, created)
+            created.families.setdefault(positions, joined)
+            proven = joined.proven()
             if proven:
-                return self._merge_family(family, proven, created)
+                return self._merge_family(joined, proven, created)
         return created
 
     def _join(self, family: _Family, template: _Template) -> None:
