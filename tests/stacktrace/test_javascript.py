@@ -103,3 +103,22 @@ def test_uncaught_in_browser_console() -> None:
 def test_an_email_is_not_a_frame() -> None:
     """A lone `user@host:1:2`-like line is not taken for a Firefox frame."""
     assert parse_trace("contact admin@example.com:25:1 for help\nthanks") is None
+
+
+def test_old_node_rejection_warning() -> None:
+    """Node before 15 logged rejections as a warning wrapping the real error."""
+    text = (
+        "(node:4242) UnhandledPromiseRejectionWarning: Error: connect ETIMEDOUT 10.0.0.5:443\n"
+        "    at TCPConnectWrap.afterConnect [as oncomplete] (net.js:1141:16)\n"
+    )
+    trace = parse_trace(text)
+    assert trace is not None
+    assert (trace.exceptions[0].type, trace.exceptions[0].value) == ("Error", "connect ETIMEDOUT 10.0.0.5:443")
+
+
+def test_node_error_code_in_brackets() -> None:
+    """`TypeError [ERR_X]: message` keeps the type without the code."""
+    text = "TypeError [ERR_INVALID_URL]: Invalid URL\n    at new URL (node:internal/url:775:36)\n"
+    trace = parse_trace(text)
+    assert trace is not None
+    assert (trace.exceptions[0].type, trace.exceptions[0].value) == ("TypeError", "Invalid URL")

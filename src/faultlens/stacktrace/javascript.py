@@ -23,7 +23,7 @@ _LOCATION = re.compile(r"(?P<path>.+?):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?")
 _SPECIAL_LOCATIONS = ("<anonymous>", "native", "unknown location", "[native code]")
 _GECKO = re.compile(r"(?P<func>[^@\s()]*+(?: code)?)@(?P<loc>\S.*)")
 _ERRORISH = re.compile(
-    r"(?<![\w$.])(?P<type>[A-Za-z_$][\w$.]*?(?:Error|Exception|Rejection|Warning))(?: \[(?P<code>[\w$]{1,64})\])?"
+    r"(?<![\w$.])(?P<type>Error|[A-Za-z_$][\w$.]*?(?:Error|Exception|Rejection|Warning))(?: \[(?P<code>[\w$]{1,64})\])?"
     r"(?::\s?(?P<value>.*)|$)"
 )
 _GENERIC = re.compile(r"(?P<type>[A-Za-z_$][\w$]{0,128})(?: \[(?P<code>[\w$]{1,64})\])?(?::\s?(?P<value>.*)|$)")
