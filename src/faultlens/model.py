@@ -138,7 +138,11 @@ class Span:
 
 @dataclass(slots=True)
 class Deploy:
-    """A release of a service going live, and how we learned of it."""
+    """A change going live: a release of a service (`kind` "deploy") or a configuration change ("config").
+
+    `source` says how we learned of it: "release-change" (the version in the events changed),
+    "marker" (a deploy marker file), "git-tag", "log" (a line announcing a config change) or "api".
+    """
 
     service: str
     release: str
@@ -146,22 +150,154 @@ class Deploy:
     source: str
     commit: str | None = None
     previous_release: str | None = None
+    kind: str = "deploy"
+    description: str | None = None
 
 
 @dataclass(slots=True)
 class VolumeBucket:
-    """Count of all records (errors or not) of one service and level in one minute.
+    """Count of all records (errors or not) of one service, host, release and level in one minute.
 
     Error rates need a denominator; storing every info line would make the store grow with
-    the input, so ordinary lines are counted here instead.
+    the input, so ordinary lines are counted here instead. Host and release are kept so that
+    rates can be compared across them (an environmental issue, a bad release).
     """
 
     service: str
     minute: datetime
     level: str
+    host: str | None = None
+    release: str | None = None
     count: int = 0
     requests: int = 0
     failed_requests: int = 0
+
+
+@dataclass(slots=True)
+class Verdict:
+    """A classification (severity, category, observability) and the evidence it came from."""
+
+    value: str
+    reason: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Trend:
+    """How an issue moves over the window: its series, baseline and status.
+
+    `status` is one of "new", "spiking", "regressed", "ongoing" or "resolved".
+    """
+
+    status: str
+    reason: str
+    bucket_seconds: int
+    series: list[tuple[datetime, int]] = field(default_factory=list)
+    baseline: float = 0.0
+    peak: int = 0
+    peak_at: datetime | None = None
+    spike_score: float = 0.0
+    spikes: list[datetime] = field(default_factory=list)
+    periodic_seconds: int | None = None
+
+
+@dataclass(slots=True)
+class TagLift:
+    """A tag value over-represented in an issue compared with all events."""
+
+    key: str
+    value: str
+    issue_share: float
+    overall_share: float
+    lift: float
+    count: int
+
+
+@dataclass(slots=True)
+class Impact:
+    """Whom and what an issue hurts, and the priority that follows."""
+
+    users: int
+    sessions: int
+    requests: int
+    failed_share: float | None
+    priority: float
+    reason: str
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    """A known error pattern that matches the issue, with what to do about it."""
+
+    pattern_id: str
+    title: str
+    category: str
+    severity: str
+    root_cause_kind: str
+    explanation: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    fix_summary: str = ""
+    fix_code: list[dict[str, str]] = field(default_factory=list)
+    testing: list[str] = field(default_factory=list)
+    prevention: list[str] = field(default_factory=list)
+    monitoring: str = ""
+    alert: str | None = None
+    runbook: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Why:
+    """One step of a five-whys chain: the answer and the evidence it rests on."""
+
+    answer: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Deliverables:
+    """The eight parts of an analysis, ready to render."""
+
+    summary: str
+    root_cause: str
+    five_whys: list[Why]
+    evidence: list[str]
+    immediate_fix: str
+    fix_code: list[dict[str, str]]
+    testing: list[str]
+    prevention: list[str]
+    monitoring: list[str]
+    runbook: list[str]
+
+
+@dataclass(slots=True)
+class DeployImpact:
+    """Error rates around one deploy or config change, and the issues that began after it."""
+
+    deploy: Deploy
+    errors_before: int
+    records_before: int
+    errors_after: int
+    records_after: int
+    rate_before: float | None
+    rate_after: float | None
+    p_value: float | None
+    significant: bool
+    window_seconds: int
+    suspected_issues: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ServiceRate:
+    """A service's records, errors and failing requests over the window."""
+
+    service: str
+    records: int
+    errors: int
+    error_rate: float | None
+    requests: int
+    failed_requests: int
+    failed_share: float | None
 
 
 @dataclass(slots=True)
@@ -184,6 +320,18 @@ class Issue:
     impact: float = 0.0
     grouping: list[str] = field(default_factory=list)
     sample: Event | None = None
+    status: str = "unresolved"
+    severity: Verdict | None = None
+    category: Verdict | None = None
+    observability: Verdict | None = None
+    trend: Trend | None = None
+    reach: Impact | None = None
+    patterns: list[TagLift] = field(default_factory=list)
+    diagnosis: Diagnosis | None = None
+    suspect_deploy: DeployImpact | None = None
+    recommendations: list[str] = field(default_factory=list)
+    deliverables: Deliverables | None = None
+    evidence_lines: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -212,3 +360,5 @@ class Report:
     total_events: int
     total_issues: int
     services: list[str]
+    deploys: list[DeployImpact] = field(default_factory=list)
+    service_rates: list[ServiceRate] = field(default_factory=list)

@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 
 from faultlens.enrich import Enricher, default_chain, run_chain
 from faultlens.errors import FaultlensError, SourceError
+from faultlens.ingest.changes import config_change
 from faultlens.ingest.extract import Extractor
 from faultlens.ingest.fieldmap import peek
 from faultlens.ingest.reader import ReadResult, read_records
 from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
-from faultlens.ingest.timestamps import minute_of
-from faultlens.model import LEVEL_RANK, Event, IngestStats, VolumeBucket
+from faultlens.ingest.timestamps import minute_of, parse_timestamp
+from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, VolumeBucket
 from faultlens.store.base import SourceState, Store
 
 BATCH_EVENTS = 5000
@@ -67,7 +68,8 @@ class Ingestor:
         self.chain = options.chain or default_chain(options.app_packages)
         self.min_rank = LEVEL_RANK[options.min_level]
         self._pending: list[Event] = []
-        self._volume: dict[tuple[str, datetime, str], VolumeBucket] = {}
+        self._volume: dict[tuple[str, str | None, str | None, datetime, str], VolumeBucket] = {}
+        self._changes: list[Deploy] = []
 
     def run(self, specs: Iterable[str]) -> IngestStats:
         try:
@@ -135,11 +137,17 @@ class Ingestor:
         minute = minute_of(record.ts_text)
         if minute is None:
             return
-        key = (_record_service(record) or default_service or "unknown", minute, record.level or "info")
+        service, host, release = _record_origin(record)
+        service = service or default_service or "unknown"
+        key = (service, host, release, minute, record.level or "info")
         bucket = self._volume.get(key)
         if bucket is None:
-            bucket = self._volume[key] = VolumeBucket(key[0], key[1], key[2])
+            bucket = self._volume[key] = VolumeBucket(service, minute, key[4], host, release)
         bucket.count += 1
+        if record.message:
+            change = config_change(service, record.message, parse_timestamp(record.ts_text) or minute)
+            if change is not None:
+                self._changes.append(change)
         if record.format == "access-log":
             bucket.requests += 1
             if record.level == "error":
@@ -153,6 +161,9 @@ class Ingestor:
         if self._volume:
             buckets, self._volume = list(self._volume.values()), {}
             self.store.append_volume(buckets)
+        if self._changes:
+            changes, self._changes = self._changes, []
+            self.store.append_deploys(changes)
 
     def _skip(self, error: FaultlensError) -> None:
         self.stats.skipped_inputs += 1
@@ -160,14 +171,18 @@ class Ingestor:
         self.warn(str(error))
 
 
-def _record_service(record: Record) -> str | None:
-    """The service a record names itself, read without expanding the whole record."""
-    if record.header is not None:
-        return record.header.group("app") if "app" in record.header.re.groupindex else None
-    if record.fields:
-        service = peek(record.fields, "service")
-        return str(service) if service else None
-    return None
+def _record_origin(record: Record) -> tuple[str | None, str | None, str | None]:
+    """Service, host and release a record names itself, read without expanding the whole record."""
+    header = record.header
+    if header is not None:
+        groups = header.re.groupindex
+        return (header.group("app") if "app" in groups else None,
+                header.group("host") if "host" in groups else None, None)
+    fields = record.fields
+    if not fields:
+        return None, None, None
+    service, host, release = peek(fields, "service"), peek(fields, "host"), peek(fields, "release")
+    return (str(service) if service else None, str(host) if host else None, str(release) if release else None)
 
 
 def _file_time(ref: InputRef) -> datetime:

@@ -39,11 +39,76 @@ QUERIES: dict[str, str] = {
     "window": "SELECT min(timestamp) AS start, max(timestamp) AS \"end\" FROM events",
     "volume_by_service": """
         SELECT service, sum(count) AS records,
-               sum(count) FILTER (WHERE level IN ('error', 'fatal')) AS errors,
+               coalesce(sum(count) FILTER (WHERE level IN ('error', 'fatal')), 0) AS errors,
                sum(requests) AS requests, sum(failed_requests) AS failed_requests
         FROM volume WHERE ($since IS NULL OR minute >= $since) AND ($until IS NULL OR minute <= $until)
         GROUP BY service ORDER BY service
     """,
+    "service_minutes": """
+        SELECT service, minute, sum(count) AS records,
+               coalesce(sum(count) FILTER (WHERE level IN ('error', 'fatal')), 0) AS errors,
+               sum(requests) AS requests, sum(failed_requests) AS failed_requests
+        FROM volume GROUP BY service, minute ORDER BY minute, service
+    """,
+    "release_minutes": """
+        SELECT service, coalesce(host, '') AS host, release, minute, sum(count) AS records
+        FROM volume WHERE release IS NOT NULL GROUP BY ALL ORDER BY minute, service, host
+    """,
+    "release_traffic": """
+        SELECT service, release, sum(count) AS records FROM volume WHERE release IS NOT NULL
+          AND ($since IS NULL OR minute >= $since) AND ($until IS NULL OR minute <= $until)
+        GROUP BY ALL
+    """,
+    "host_traffic": """
+        SELECT service, host, sum(count) AS records FROM volume WHERE host IS NOT NULL
+          AND ($since IS NULL OR minute >= $since) AND ($until IS NULL OR minute <= $until)
+        GROUP BY ALL
+    """,
+    "deploys": "SELECT * FROM deploys ORDER BY time, service",
+    "issue_buckets": f"""
+        SELECT fingerprint, to_timestamp(floor(epoch(timestamp) / $bucket) * $bucket)::TIMESTAMP AS bucket,
+               count(*) AS events
+        FROM events WHERE {WINDOW_FILTER} GROUP BY ALL ORDER BY bucket
+    """,
+    "issue_times": f"""
+        SELECT fingerprint, list(timestamp ORDER BY timestamp)[1:5000] AS times
+        FROM events WHERE {WINDOW_FILTER} GROUP BY fingerprint
+    """,
+    "issue_reach": f"""
+        SELECT fingerprint,
+               count(DISTINCT user_id) AS user_ids, count(DISTINCT session_id) AS sessions,
+               count(DISTINCT user_ip) AS ips,
+               count(*) FILTER (WHERE http_status IS NOT NULL OR correlation_id IS NOT NULL) AS requests,
+               count(DISTINCT coalesce(environment, '')) AS environments,
+               count(DISTINCT coalesce(host, '')) AS hosts,
+               count(DISTINCT coalesce(release, '')) AS releases,
+               count(DISTINCT coalesce(http_path, '')) AS paths,
+               count(DISTINCT correlation_id) AS correlations
+        FROM events WHERE {WINDOW_FILTER} GROUP BY fingerprint
+    """,
+    "tag_counts": f"""
+        SELECT fingerprint, key, value, count(*) AS events FROM (
+            SELECT fingerprint, 'host' AS key, host AS value FROM events WHERE host IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'release', release FROM events
+                WHERE release IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'environment', environment FROM events
+                WHERE environment IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'service', service FROM events WHERE service IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'endpoint', coalesce(http_method || ' ', '') || template_path FROM (
+                SELECT *, regexp_replace(http_path, '/[0-9][^/]*|/[0-9a-fA-F-]{{16,}}', '/<*>', 'g') AS template_path
+                FROM events) WHERE http_path IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'region', json_extract_string(tags, '$.region') FROM events
+                WHERE json_extract_string(tags, '$.region') IS NOT NULL AND {WINDOW_FILTER}
+            UNION ALL SELECT fingerprint, 'browser', json_extract_string(tags, '$.user_agent') FROM events
+                WHERE json_extract_string(tags, '$.user_agent') IS NOT NULL AND {WINDOW_FILTER}
+        ) GROUP BY ALL
+    """,
+    "recent_lines": """
+        SELECT fingerprint, timestamp, source_path, source_line, message FROM (
+            SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY timestamp) AS n FROM events
+            WHERE list_contains($fingerprints, fingerprint)) WHERE n <= 3 ORDER BY fingerprint, timestamp
+    """,
+    "set_issue_status": "UPDATE issues SET status = $status WHERE fingerprint = $fingerprint",
 }
 
 QUERY_PARAMS: dict[str, tuple[str, ...]] = {
@@ -52,4 +117,15 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "totals": ("since", "until"),
     "window": (),
     "volume_by_service": ("since", "until"),
+    "service_minutes": (),
+    "release_minutes": (),
+    "release_traffic": ("since", "until"),
+    "host_traffic": ("since", "until"),
+    "deploys": (),
+    "issue_buckets": ("since", "until", "bucket"),
+    "issue_times": ("since", "until"),
+    "issue_reach": ("since", "until"),
+    "tag_counts": ("since", "until"),
+    "recent_lines": ("fingerprints",),
+    "set_issue_status": ("status", "fingerprint"),
 }

@@ -17,9 +17,12 @@ from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
 
-MEMORY_LIMIT = "64MB"
-"""DuckDB's buffer cache would otherwise grow toward most of the machine's memory as the file grows;
-analyze's memory should follow the number of issues, not the size of the store."""
+INGEST_MEMORY_LIMIT = "64MB"
+QUERY_MEMORY_LIMIT = "1GB"
+"""While appending, DuckDB's buffer cache would otherwise grow toward most of the machine's memory as
+the file grows, though what is written is already on disk: ingestion's memory should follow the
+number of issues, not the size of the store. Queries get room to aggregate. An in-memory store
+cannot spill what it holds, so it always has the larger limit."""
 
 
 class DuckDBStore:
@@ -38,7 +41,9 @@ class DuckDBStore:
         except duckdb.Error as exc:
             raise StoreError(f"not a faultlens store ({exc}); pass another --db", path=path) from None
         try:
-            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            limit = QUERY_MEMORY_LIMIT if path == ":memory:" else INGEST_MEMORY_LIMIT
+            self.con.execute(f"SET memory_limit = '{limit}'")
+            self._query_limit_set = path == ":memory:"
             for statement in DDL:
                 self.con.execute(statement)
             self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -74,6 +79,8 @@ class DuckDBStore:
             return
         table = pa.Table.from_pydict({
             "service": [b.service for b in buckets],
+            "host": [b.host for b in buckets],
+            "release": [b.release for b in buckets],
             "minute": [naive_utc(b.minute) for b in buckets],
             "level": [b.level for b in buckets],
             "count": [b.count for b in buckets],
@@ -102,13 +109,18 @@ class DuckDBStore:
             "service": [d.service for d in deploys], "release": [d.release for d in deploys],
             "time": [naive_utc(d.time) for d in deploys], "source": [d.source for d in deploys],
             "commit": [d.commit for d in deploys], "previous_release": [d.previous_release for d in deploys],
+            "kind": [d.kind for d in deploys], "description": [d.description for d in deploys],
         })
-        self._insert_arrow("deploys", table)
+        self._insert_arrow("deploys", table, """
+            INSERT INTO deploys SELECT * FROM arrow_batch b WHERE NOT EXISTS (
+                SELECT 1 FROM deploys d WHERE d.service = b.service AND d.release = b.release
+                  AND d.time = b.time AND d.kind = b.kind)""")
 
-    def _insert_arrow(self, name: str, table: pa.Table) -> None:
+    def _insert_arrow(self, name: str, table: pa.Table, statement: str | None = None) -> None:
+        """Append an Arrow table; `statement` may filter what is inserted (it reads `arrow_batch`)."""
         try:
             self.con.register("arrow_batch", table)
-            self.con.execute(f"INSERT INTO {name} SELECT * FROM arrow_batch")
+            self.con.execute(statement or f"INSERT INTO {name} SELECT * FROM arrow_batch")
             self.con.unregister("arrow_batch")
         except duckdb.Error as exc:
             raise StoreError(f"cannot write {name}: {exc}", path=self.path) from None
@@ -130,6 +142,9 @@ class DuckDBStore:
             raise StoreError(f"no query named {name!r}") from None
         bound = {key: _bind(params.get(key)) for key in QUERY_PARAMS[name]}
         try:
+            if not self._query_limit_set:
+                self.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
+                self._query_limit_set = True
             cursor = self.con.execute(sql, bound) if bound else self.con.execute(sql)
             columns = [d[0] for d in cursor.description]
             rows = cursor.fetchall()

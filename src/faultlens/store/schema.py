@@ -50,12 +50,14 @@ DDL: tuple[str, ...] = (
         project VARCHAR, fingerprint VARCHAR PRIMARY KEY, title VARCHAR, type VARCHAR, level VARCHAR,
         culprit VARCHAR, status VARCHAR DEFAULT 'unresolved', first_seen TIMESTAMP, last_seen TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS volume (
-        service VARCHAR, minute TIMESTAMP, level VARCHAR, count BIGINT, requests BIGINT, failed_requests BIGINT)""",
+        service VARCHAR, host VARCHAR, release VARCHAR, minute TIMESTAMP, level VARCHAR, count BIGINT,
+        requests BIGINT, failed_requests BIGINT)""",
     """CREATE TABLE IF NOT EXISTS spans (
         trace_id VARCHAR, span_id VARCHAR, parent_span_id VARCHAR, service VARCHAR, name VARCHAR, kind VARCHAR,
         start TIMESTAMP, "end" TIMESTAMP, status VARCHAR, status_message VARCHAR, attributes VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS deploys (
-        service VARCHAR, release VARCHAR, time TIMESTAMP, source VARCHAR, commit VARCHAR, previous_release VARCHAR)""",
+        service VARCHAR, release VARCHAR, time TIMESTAMP, source VARCHAR, commit VARCHAR, previous_release VARCHAR,
+        kind VARCHAR, description VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS sources (
         path VARCHAR PRIMARY KEY, head_hash VARCHAR, lines BIGINT, format VARCHAR, updated_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
