@@ -214,7 +214,7 @@ def print_table(rows: dict[str, tuple[Result, Result]]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("systems", nargs="*", default=SYSTEMS, help="systems to run (default: all ten)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per tool; the best counts")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per tool; the best counts")
     parser.add_argument(
         "--shuffle", type=int, default=0, metavar="N", help="also score faultlens on N shuffled orders of each system"
     )
