@@ -264,6 +264,17 @@ class TestWriteTemplates:
         assert rows[0] == rows[3]
         assert rows[0].split("\t")[1] == "a <*>"
 
+    @settings(max_examples=80)
+    @given(st.lists(st.text(max_size=60), max_size=30))
+    def test_any_text_gives_one_line_per_input(self, lines: list[str]) -> None:
+        """Arbitrary text, line breaks and tabs included, never breaks the one-line-per-input contract."""
+        lines = [line.replace("\n", " ").replace("\r", " ") for line in lines]
+        out = io.StringIO()
+        write_templates(lines, out)
+        rows = out.getvalue().split("\n")[:-1]
+        assert len(rows) == len(lines)
+        assert all(len(row.split("\t")) == 2 for row in rows)
+
     def test_early_lines_show_the_final_template(self) -> None:
         """Two passes: a line written before its template generalized shows the final template."""
         out = io.StringIO()

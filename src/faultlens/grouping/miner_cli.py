@@ -18,13 +18,9 @@ def write_templates(lines: Iterable[str], out: TextIO) -> None:
     """Write exactly one ``id<TAB>template`` line per input line, in input order."""
     miner = TemplateMiner()
     add = miner.add
-    mined = [add(line.rstrip("\r\n")).id for line in lines]
-    rendered = {template.id: f"{template.id}\t{_one_line(template.template)}\n" for template in miner.templates()}
+    mined = [add(line).id for line in lines]
+    # Templates are tokens joined by single spaces, so no tab or line break can reach the output.
+    rendered = {template.id: f"{template.id}\t{template.template}\n" for template in miner.templates()}
     for alias in set(mined).difference(rendered):
         rendered[alias] = rendered[miner.canonical_id(alias)]
     out.write("".join(map(rendered.__getitem__, mined)))
-
-
-def _one_line(template: str) -> str:
-    """Tabs and line breaks inside a message would break the one-line-per-input contract."""
-    return template.replace("\t", " ").replace("\n", " ").replace("\r", " ")
