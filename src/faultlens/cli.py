@@ -21,7 +21,6 @@ from faultlens.errors import FaultlensError, UsageError
 from faultlens.grouping.miner_cli import write_templates
 from faultlens.ingest.sniff import FORMAT_NAMES
 from faultlens.ingest.sources import InputRef, LineReader, expand_inputs, open_input
-from faultlens.ingest.timestamps import parse_timestamp
 from faultlens.model import LEVELS
 from faultlens.report import RENDERERS
 from faultlens.report.terminal import render_terminal
@@ -29,6 +28,7 @@ from faultlens.runner import IngestOptions, Ingestor
 from faultlens.stacktrace.explain import explain as explain_traces
 from faultlens.stacktrace.render import render_explanation
 from faultlens.store import DEFAULT_DB, open_store
+from faultlens.times import parse_timestamp
 
 app = typer.Typer(
     name="faultlens",

@@ -21,9 +21,9 @@ from faultlens.ingest.fieldmap import peek
 from faultlens.ingest.reader import ReadResult, read_records
 from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
-from faultlens.ingest.timestamps import minute_of, parse_timestamp
 from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, VolumeBucket
 from faultlens.store.base import SourceState, Store
+from faultlens.times import minute_of, parse_timestamp
 
 BATCH_EVENTS = 5000
 _ROTATION_SUFFIX = re.compile(r"(\.(log|txt|json|jsonl|ndjson|out|err|gz|zst|\d+))+$|[-_.]\d{4}-?\d\d-?\d\d.*$")

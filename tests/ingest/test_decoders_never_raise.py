@@ -16,7 +16,7 @@ from faultlens.ingest.reader import JsonLinesDecoder, LogfmtDecoder
 from faultlens.ingest.sniff import sniff
 from faultlens.ingest.sources import LineReader
 from faultlens.ingest.text_dialects import DIALECTS
-from faultlens.ingest.timestamps import parse_timestamp
+from faultlens.times import parse_timestamp
 
 PIECES = st.sampled_from([
     "2026-11-28 14:05:31,877 ", "ERROR ", "[main] ", "[req-1] ", "com.acme.Foo - ", "\tat a.b.C.d(C.java:1)",

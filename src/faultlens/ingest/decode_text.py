@@ -7,7 +7,7 @@ import re
 from faultlens.ingest.levels import normalize_level, syslog_level
 from faultlens.ingest.record import Record
 from faultlens.ingest.text_dialects import ACCESS_LOG, ISO_ANY, Dialect, infer_level
-from faultlens.ingest.timestamps import DEFAULT_YEAR
+from faultlens.times import DEFAULT_YEAR
 
 _CONTINUATION = re.compile(
     r"\s|Caused by:|Suppressed:|\.\.\. \d+ (?:more|common frames omitted)|Traceback \(most recent call last\)|"

@@ -16,9 +16,9 @@ import orjson
 from faultlens.ingest.decode_text import expand_header
 from faultlens.ingest.fieldmap import take
 from faultlens.ingest.record import Record
-from faultlens.ingest.timestamps import parse_timestamp
 from faultlens.model import LEVEL_RANK, Event, ExceptionInfo, Frame, Source
 from faultlens.stacktrace import parse_trace
+from faultlens.times import parse_timestamp
 
 MAX_TAG_LENGTH = 200
 _ID_LIKE = re.compile(r"[\w.:/-]{6,}$")
