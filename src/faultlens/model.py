@@ -321,6 +321,7 @@ class Issue:
     grouping: list[str] = field(default_factory=list)
     sample: Event | None = None
     status: str = "unresolved"
+    first_seen_ever: datetime | None = None
     severity: Verdict | None = None
     category: Verdict | None = None
     observability: Verdict | None = None

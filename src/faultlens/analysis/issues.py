@@ -27,6 +27,7 @@ def impact_score(count: int, users: int, services: int, level: str) -> float:
 
 def list_issues(store: Store, since: datetime | None = None, until: datetime | None = None,
                 min_level: str | None = None, limit: int | None = None) -> list[Issue]:
+    """Issues ranked by impact, each with its latest event as a sample."""
     rows = store.query("issues", since=since, until=until,
                        min_rank=LEVELS.index(min_level) if min_level else None)
     sample_ids = {row["fingerprint"]: row["sample_id"] for row in rows}
@@ -60,6 +61,8 @@ def _issue(row: dict[str, Any]) -> Issue:
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         culprit=row["culprit"],
+        status=row["status"] or "unresolved",
+        first_seen_ever=row["first_ever"],
         grouping=orjson.loads(row["grouping"]) if row["grouping"] else [],
     )
     issue.impact = impact_score(issue.count, issue.users, len(services), level)

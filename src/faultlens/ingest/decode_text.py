@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 
 from faultlens.ingest.levels import normalize_level, syslog_level
 from faultlens.ingest.record import Record
@@ -136,8 +137,13 @@ def _access_fields(match: re.Match[str]) -> tuple[str, dict[str, object]]:
             fields["duration_ms"] = float(token) * 1000.0
         elif "correlation_id" not in fields:
             fields["correlation_id"] = token
-    message = f"{method} {target} {status}" if method else f"{request} {status}"
+    phrase = _STATUS_PHRASES.get(status, "")
+    message = f"{method} {target} {status} {phrase}".rstrip() if method else f"{request} {status} {phrase}".rstrip()
     return message, {k: v for k, v in fields.items() if v not in (None, "-", "")}
+
+
+_STATUS_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+"""The reason phrase keeps statuses apart once numbers are masked for grouping: 502 Bad Gateway is not 500."""
 
 
 def _is_float(token: str) -> bool:

@@ -7,7 +7,16 @@ from typing import Any
 
 import orjson
 
-from faultlens.model import Event, Issue, Report, exception_dict
+from faultlens.model import (
+    Deliverables,
+    DeployImpact,
+    Diagnosis,
+    Event,
+    Issue,
+    Report,
+    Trend,
+    exception_dict,
+)
 
 SCHEMA = "faultlens.report/1"
 
@@ -58,8 +67,89 @@ def issue_json(issue: Issue) -> dict[str, Any]:
         "first_seen": _time(issue.first_seen),
         "last_seen": _time(issue.last_seen),
         "impact": issue.impact,
+        "status": issue.status,
+        "severity": issue.severity.value if issue.severity else None,
+        "severity_reason": issue.severity.reason if issue.severity else None,
+        "category": issue.category.value if issue.category else None,
+        "category_reason": issue.category.reason if issue.category else None,
+        "observability": issue.observability.value if issue.observability else None,
+        "observability_reason": issue.observability.reason if issue.observability else None,
+        "classification_evidence": {name: verdict.evidence for name, verdict in
+                                    (("severity", issue.severity), ("category", issue.category),
+                                     ("observability", issue.observability)) if verdict is not None},
+        "trend": trend_json(issue.trend) if issue.trend else None,
+        "sessions": issue.reach.sessions if issue.reach else None,
+        "requests": issue.reach.requests if issue.reach else None,
+        "failed_share": issue.reach.failed_share if issue.reach else None,
+        "priority": issue.reach.priority if issue.reach else None,
+        "priority_reason": issue.reach.reason if issue.reach else None,
+        "patterns": [{"key": t.key, "value": t.value, "issue_share": t.issue_share,
+                      "overall_share": t.overall_share, "lift": t.lift, "events": t.count} for t in issue.patterns],
+        "suspect_deploy": deploy_ref(issue.suspect_deploy) if issue.suspect_deploy else None,
+        "diagnosis": diagnosis_json(issue.diagnosis) if issue.diagnosis else None,
+        "recommendations": issue.recommendations,
+        "deliverables": deliverables_json(issue.deliverables) if issue.deliverables else None,
         "grouping": issue.grouping,
         "sample": event_json(issue.sample) if issue.sample else None,
+    }
+
+
+def trend_json(trend: Trend) -> dict[str, Any]:
+    return {
+        "status": trend.status,
+        "reason": trend.reason,
+        "bucket_seconds": trend.bucket_seconds,
+        "series": [[_time(start), count] for start, count in trend.series],
+        "baseline": trend.baseline,
+        "peak": trend.peak,
+        "peak_at": _time(trend.peak_at),
+        "spike_score": trend.spike_score,
+        "spikes": [_time(s) for s in trend.spikes],
+        "periodic_seconds": trend.periodic_seconds,
+    }
+
+
+def diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    return {
+        "pattern": diagnosis.pattern_id, "title": diagnosis.title, "category": diagnosis.category,
+        "severity": diagnosis.severity, "root_cause_kind": diagnosis.root_cause_kind,
+        "explanation": diagnosis.explanation, "score": diagnosis.score, "reasons": diagnosis.reasons,
+        "fix": diagnosis.fix_summary, "fix_code": diagnosis.fix_code, "testing": diagnosis.testing,
+        "prevention": diagnosis.prevention, "monitoring": diagnosis.monitoring, "alert": diagnosis.alert,
+        "runbook": diagnosis.runbook,
+    }
+
+
+def deliverables_json(d: Deliverables) -> dict[str, Any]:
+    return {
+        "error_summary": d.summary,
+        "root_cause": d.root_cause,
+        "five_whys": [{"answer": w.answer, "evidence": w.evidence} for w in d.five_whys],
+        "evidence": d.evidence,
+        "immediate_fix": d.immediate_fix,
+        "fix_code": d.fix_code,
+        "testing_strategy": d.testing,
+        "preventive_measures": d.prevention,
+        "monitoring": d.monitoring,
+        "runbook": d.runbook,
+    }
+
+
+def deploy_ref(impact: DeployImpact) -> dict[str, Any]:
+    deploy = impact.deploy
+    return {"service": deploy.service, "release": deploy.release, "kind": deploy.kind, "time": _time(deploy.time)}
+
+
+def deploy_json(impact: DeployImpact) -> dict[str, Any]:
+    deploy = impact.deploy
+    return {
+        "service": deploy.service, "release": deploy.release, "previous_release": deploy.previous_release,
+        "kind": deploy.kind, "time": _time(deploy.time), "source": deploy.source, "commit": deploy.commit,
+        "description": deploy.description,
+        "before": {"errors": impact.errors_before, "records": impact.records_before, "rate": impact.rate_before},
+        "after": {"errors": impact.errors_after, "records": impact.records_after, "rate": impact.rate_after},
+        "window_seconds": impact.window_seconds, "p_value": impact.p_value, "significant": impact.significant,
+        "suspected_issues": impact.suspected_issues,
     }
 
 
@@ -82,6 +172,10 @@ def report_json(report: Report) -> dict[str, Any]:
             "skipped_lines": stats.skipped_lines,
             "problems": stats.problems,
         },
+        "service_rates": [{"service": r.service, "records": r.records, "errors": r.errors,
+                           "error_rate": r.error_rate, "requests": r.requests, "failed_requests": r.failed_requests,
+                           "failed_share": r.failed_share} for r in report.service_rates],
+        "deploys": [deploy_json(d) for d in report.deploys],
         "issues": [issue_json(issue) for issue in report.issues],
     }
 

@@ -24,6 +24,7 @@ QUERIES: dict[str, str] = {
                any_value(i.type) AS type,
                any_value(i.culprit) AS culprit,
                any_value(i.status) AS status,
+               any_value(i.first_seen) AS first_ever,
                any_value(e.grouping) AS grouping
         FROM events e LEFT JOIN issues i USING (fingerprint)
         WHERE ($since IS NULL OR e.timestamp >= $since) AND ($until IS NULL OR e.timestamp <= $until)
