@@ -44,6 +44,7 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 def _version(value: bool) -> None:
