@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 BUCKET_SIZES = (60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
-TARGET_BUCKETS = 120
+TARGET_BUCKETS = 60
 
 
 def choose_bucket(start: datetime | None, end: datetime | None) -> int:
-    """The smallest size giving at most about 120 buckets over the window."""
+    """The smallest size giving at most about 60 buckets over the window."""
     if start is None or end is None:
         return 60
     span = max((end - start).total_seconds(), 1.0)

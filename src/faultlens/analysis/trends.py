@@ -14,52 +14,68 @@ from faultlens.analysis.stats import median, poisson_sf, robust_z
 from faultlens.model import Trend
 
 SPIKE_Z = 3.0
-SPIKE_P = 1e-3
-MIN_SPIKE_EVENTS = 3
+SPIKE_P = 1e-4
+MIN_SPIKE_EVENTS = 5
+SILENCE_EXPECTED_EVENTS = 6.9
+"""exp(-6.9) < 0.001: a silence in which about seven events were expected is not chance."""
 BASELINE_BUCKETS = 60
 MIN_BASELINE_BUCKETS = 5
 
 
 def build_trend(counts: list[int], starts: list[datetime], bucket_seconds: int, first_seen: datetime,
                 last_seen: datetime, first_ever: datetime | None, stored_status: str | None) -> Trend:
-    """Classify one issue's movement over the window whose buckets are `starts`."""
+    """Classify one issue's movement over the window whose buckets are `starts`.
+
+    New, regressed and resolved all rest on a silence: each is claimed only when, at the rate at
+    which the issue's buckets are busy while it is active, a silence that long would happen by
+    chance less than once in a thousand windows. Busy buckets, not events, are counted: errors
+    come in bursts, and a burst of twenty is one piece of evidence, not twenty. A rare issue's
+    first event is therefore not "new".
+    """
     if not starts:
         return Trend(status="ongoing", reason="no time series", bucket_seconds=bucket_seconds)
     window_start, window_end = starts[0], starts[-1] + timedelta(seconds=bucket_seconds)
-    span = (window_end - window_start).total_seconds()
     spikes, best_z = _spikes(counts, starts)
+    events = sum(counts)
     peak = max(counts) if counts else 0
-    trend = Trend(status="ongoing", reason="", bucket_seconds=bucket_seconds, series=list(zip(starts, counts,
-                  strict=True)), baseline=median(counts), peak=peak,
+    trend = Trend(status="ongoing", reason="", bucket_seconds=bucket_seconds,
+                  series=list(zip(starts, counts, strict=True)), baseline=median(counts), peak=peak,
                   peak_at=starts[counts.index(peak)] if peak else None, spike_score=round(best_z, 2), spikes=spikes)
+    active = max((last_seen - first_seen).total_seconds(), float(bucket_seconds))
     earliest = first_ever or first_seen
-    gap, gap_end = _longest_gap(counts, starts, bucket_seconds)
-    typical_gap = _typical_gap(first_seen, last_seen, sum(counts), bucket_seconds)
-    quiet_needed = max(0.2 * span, 10 * bucket_seconds, 3 * typical_gap)
-    quiet_at_end = (window_end - last_seen).total_seconds()
-    quiet_end_needed = max(0.15 * span, 3 * typical_gap, 10 * bucket_seconds)
+    gap, gap_end, after_gap = _longest_gap(counts, starts, bucket_seconds)
+    quiet_before = (earliest - window_start).total_seconds()
+    quiet_after = (window_end - last_seen).total_seconds()
+    busy = sum(1 for count in counts if count)
+    rate_since_first = busy / max((window_end - first_seen).total_seconds(), float(bucket_seconds))
+    rate_outside_gap = busy / max(active - gap, float(bucket_seconds))
+    rate_active = busy / (active + bucket_seconds)
     if stored_status == "resolved" and last_seen > first_seen:
         trend.status, trend.reason = "regressed", "it was marked resolved and happened again"
-    elif gap >= max(0.25 * span, 3 * typical_gap, 6 * bucket_seconds) and gap_end is not None \
-            and sum(c for s, c in zip(starts, counts, strict=True) if s >= gap_end) >= MIN_SPIKE_EVENTS:
+    elif gap_end is not None and after_gap >= MIN_SPIKE_EVENTS and _unlikely_silence(rate_outside_gap, gap):
         trend.status = "regressed"
         trend.reason = f"quiet for {_duration(gap)}, then back from {gap_end:%H:%M}"
-    elif (earliest - window_start).total_seconds() >= quiet_needed:
+    elif quiet_before >= 2 * bucket_seconds and events >= MIN_SPIKE_EVENTS \
+            and _unlikely_silence(rate_since_first, quiet_before):
         trend.status = "new"
-        absent = _duration((earliest - window_start).total_seconds())
-        trend.reason = f"first seen {first_seen:%Y-%m-%d %H:%M:%S}, after {absent} without it"
+        trend.reason = f"first seen {first_seen:%Y-%m-%d %H:%M:%S}, after {_duration(quiet_before)} without it"
     elif spikes:
         trend.status = "spiking"
         trend.reason = (f"{len(spikes)} bucket(s) over {SPIKE_Z:g} robust standard deviations above its baseline, "
                         f"peak {peak} at {trend.peak_at:%H:%M}")
-    elif quiet_at_end >= quiet_end_needed:
+    elif events >= MIN_SPIKE_EVENTS and _unlikely_silence(rate_active, quiet_after):
         trend.status = "resolved"
-        trend.reason = f"no events in the last {_duration(quiet_at_end)} of the window"
+        trend.reason = f"no events in the last {_duration(quiet_after)} of the window"
     else:
-        trend.reason = f"steady around {trend.baseline:g} per {_duration(bucket_seconds)}"
-    if trend.status in ("new", "regressed", "spiking") and quiet_at_end >= quiet_end_needed:
+        trend.reason = f"{events} event(s), about {events * 3600 / active:.1f} per hour while active"
+    if trend.status in ("new", "regressed", "spiking") and _unlikely_silence(rate_active, quiet_after):
         trend.reason += f"; quiet since {last_seen:%H:%M:%S}"
     return trend
+
+
+def _unlikely_silence(rate_per_second: float, seconds: float) -> bool:
+    """Whether `seconds` without a busy bucket is improbable (p < 0.001) at this rate of busy buckets."""
+    return rate_per_second * seconds > SILENCE_EXPECTED_EVENTS
 
 
 def _spikes(counts: list[int], starts: list[datetime]) -> tuple[list[datetime], float]:
@@ -78,24 +94,17 @@ def _spikes(counts: list[int], starts: list[datetime]) -> tuple[list[datetime], 
     return found, best
 
 
-def _longest_gap(counts: list[int], starts: list[datetime], size: int) -> tuple[float, datetime | None]:
-    """The longest run of empty buckets between two busy ones, and where it ended."""
-    best, best_end, run, seen = 0.0, None, 0, False
-    for start, count in zip(starts, counts, strict=True):
+def _longest_gap(counts: list[int], starts: list[datetime], size: int) -> tuple[float, datetime | None, int]:
+    """The longest run of empty buckets between two busy ones, where it ended, and the events after it."""
+    best, best_end, best_index, run, seen = 0.0, None, 0, 0, False
+    for index, (start, count) in enumerate(zip(starts, counts, strict=True)):
         if count:
             if seen and run * size > best:
-                best, best_end = float(run * size), start
+                best, best_end, best_index = float(run * size), start, index
             seen, run = True, 0
         elif seen:
             run += 1
-    return best, best_end
-
-
-def _typical_gap(first_seen: datetime, last_seen: datetime, events: int, size: int) -> float:
-    """The mean time between events while the issue was active: a rare issue's ordinary silence."""
-    if events < 2:
-        return float(size)
-    return max((last_seen - first_seen).total_seconds() / (events - 1), float(size))
+    return best, best_end, sum(counts[best_index:]) if best_end is not None else 0
 
 
 def _duration(seconds: float) -> str:
