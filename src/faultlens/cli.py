@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from faultlens import __version__
+from faultlens.analysis.deploys import git_tag_deploys, load_marker_file
 from faultlens.analysis.overview import build_report
 from faultlens.errors import FaultlensError, UsageError
 from faultlens.grouping.miner_cli import write_templates
@@ -27,7 +28,7 @@ from faultlens.report.terminal import render_terminal
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.stacktrace.explain import explain as explain_traces
 from faultlens.stacktrace.render import render_explanation
-from faultlens.store import DEFAULT_DB, open_store
+from faultlens.store import DEFAULT_DB, Store, open_store
 from faultlens.times import parse_timestamp
 
 app = typer.Typer(
@@ -81,8 +82,12 @@ def analyze(
     since: Annotated[str | None, typer.Option(help="Report only events at or after this time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Report only events at or before this time (ISO 8601).")] = None,
     limit: Annotated[int, typer.Option(help="Issues to show in the table and Markdown reports.")] = 25,
+    deploys: Annotated[Path | None, typer.Option(
+        "--deploys", help="Deploy markers: a CSV (service,release,time[,commit]) or JSON list.")] = None,
+    repo: Annotated[Path | None, typer.Option(
+        "--repo", help="A git clone of the code: its tags become deploys.")] = None,
 ) -> None:
-    """Read logs, group their errors into issues and rank them by impact."""
+    """Read logs, group their errors into issues, classify and trend them, and write the deliverables."""
     if input_format not in FORMAT_NAMES:
         raise UsageError(f"--input-format {input_format!r} is not one of: {', '.join(FORMAT_NAMES)}")
     if min_level not in LEVELS:
@@ -90,6 +95,7 @@ def analyze(
     window = (_time_option("--since", since), _time_option("--until", until))
     options = IngestOptions(input_format=input_format, service=service, min_level=min_level,
                             app_packages=app_package or ())
+    extra = load_marker_file(deploys) if deploys else []
     store = open_store(db)
     try:
         with _progress(paths) as advance:
@@ -101,8 +107,11 @@ def analyze(
                 raise typer.Exit(130) from None
         if stats.files == 0:
             raise UsageError("nothing readable was given; name log files, directories, globs or - for stdin")
+        if repo is not None:
+            extra += git_tag_deploys(repo, list(store.query("totals")[0]["services"] or []),
+                                     _releases_by_service(store))
         report = build_report(store, stats, since=window[0], until=window[1],
-                              limit=None if output_format is OutputFormat.json else limit)
+                              limit=None if output_format is OutputFormat.json else limit, extra_deploys=extra)
     finally:
         store.close()
     if output_format is OutputFormat.table:
@@ -163,6 +172,13 @@ def _read_text(source: str) -> str:
     finally:
         if not ref.is_stdin:
             stream.close()
+
+
+def _releases_by_service(store: Store) -> dict[str, set[str]]:
+    releases: dict[str, set[str]] = {}
+    for row in store.query("release_traffic"):
+        releases.setdefault(row["service"], set()).add(row["release"])
+    return releases
 
 
 def _time_option(name: str, value: str | None) -> datetime | None:

@@ -69,7 +69,7 @@ def load_marker_file(path: Path) -> list[Deploy]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SourceError(f"cannot read the deploy marker file: {exc.strerror or exc}", path=str(path)) from None
+        raise ConfigError(f"cannot read the deploy marker file: {exc.strerror or exc}", path=str(path)) from None
     stripped = text.lstrip()
     if stripped.startswith("[") or stripped.startswith("{"):
         try:
