@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faultlens.model import ExceptionInfo, Frame
 from faultlens.stacktrace.dispatch import find_traces
@@ -18,19 +18,32 @@ from faultlens.stacktrace.inapp import mark_in_app
 from faultlens.stacktrace.render import render_explanation
 from faultlens.stacktrace.trace import ParsedTrace
 
+if TYPE_CHECKING:
+    from faultlens.stacktrace.sourcemaps import SourceMapResolver
+
 __all__ = ["explain", "explain_trace", "render_explanation"]
 
 _FRAME_FIELDS = ("function", "module", "filename", "abs_path", "lineno", "colno", "in_app")
 _MAX_NEXT_STEPS = 5
 
 
-def explain(text: str, app_packages: Sequence[str] = ()) -> list[dict[str, Any]]:
+def explain(
+    text: str, app_packages: Sequence[str] = (), resolver: SourceMapResolver | None = None
+) -> list[dict[str, Any]]:
     """One explanation per stack trace in text, in the order they appear."""
-    return [explain_trace(trace, app_packages) for trace in find_traces(text)]
+    return [explain_trace(trace, app_packages, resolver) for trace in find_traces(text)]
 
 
-def explain_trace(trace: ParsedTrace, app_packages: Sequence[str] = ()) -> dict[str, Any]:
-    """The explanation of one parsed trace; marks its frames in-app as a side effect."""
+def explain_trace(
+    trace: ParsedTrace, app_packages: Sequence[str] = (), resolver: SourceMapResolver | None = None
+) -> dict[str, Any]:
+    """The explanation of one parsed trace; resolves and marks its frames in-app as side effects.
+
+    Source maps apply before anything else, so the origin, the first app frame and the in-app
+    marks speak of the original files rather than the minified bundle.
+    """
+    if resolver is not None and trace.language == "javascript":
+        resolver.resolve_exceptions(trace.exceptions)
     mark_in_app(trace.exceptions, trace.language, app_packages)
     parts = stack_fingerprint_parts(trace.exceptions)
     origin_index = _origin_exception(trace.exceptions)
