@@ -17,6 +17,7 @@ def event_from_text(text: str, **fields: object) -> Event:
     if trace is not None and trace.exceptions:
         event.exceptions = trace.exceptions
         event.platform = trace.language
+        event.stacktrace = text
         event.message = next((line for line in text.splitlines() if line.strip()), "")
     for key, value in fields.items():
         setattr(event, key, value)

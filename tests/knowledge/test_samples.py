@@ -14,20 +14,28 @@ IDS = [p.id for p in PATTERNS]
 
 
 @cache
+def diagnoses_for_sample(pattern_id: str) -> tuple[Diagnosis, ...]:
+    return tuple(match(sample_evidence(default_catalogue().get(pattern_id))))
+
+
 def best_for_sample(pattern_id: str) -> Diagnosis | None:
-    diagnoses = match(sample_evidence(default_catalogue().get(pattern_id)))
+    diagnoses = diagnoses_for_sample(pattern_id)
     return diagnoses[0] if diagnoses else None
+
+
+def describe(diagnoses: tuple[Diagnosis, ...]) -> str:
+    return "; ".join(f"{d.id} {d.score} {list(d.reasons)}" for d in diagnoses[:4])
 
 
 @pytest.mark.parametrize("pattern_id", IDS)
 def test_sample_matches_its_entry_best(pattern_id: str) -> None:
-    """An entry's own sample ranks that entry first."""
-    best = best_for_sample(pattern_id)
-    assert best is not None, f"sample of {pattern_id} matched no entry"
-    assert best.id == pattern_id, (
-        f"sample of {pattern_id} is best matched by {best.id} (score {best.score}, {best.reasons}); "
-        f"{pattern_id} got {[(d.score, d.reasons) for d in match(sample_evidence(default_catalogue().get(pattern_id))) if d.id == pattern_id]}"
-    )
+    """An entry's own sample ranks that entry first, strictly above the runner-up."""
+    diagnoses = diagnoses_for_sample(pattern_id)
+    assert diagnoses, f"sample of {pattern_id} matched no entry"
+    assert diagnoses[0].id == pattern_id, f"sample of {pattern_id} is best matched by {diagnoses[0].id}: {describe(diagnoses)}"
+    if len(diagnoses) > 1:
+        assert diagnoses[0].score > diagnoses[1].score, (
+            f"sample of {pattern_id} ties with {diagnoses[1].id}: {describe(diagnoses)}")
 
 
 @pytest.mark.parametrize("pattern_id", IDS)

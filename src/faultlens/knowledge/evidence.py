@@ -64,13 +64,14 @@ class ExceptionEvidence:
 class Evidence:
     """The facts of one issue that match rules can test.
 
-    `exceptions` run oldest first, as in the Event. `signals` are facts no single event shows,
-    named by the analyzers that found them (for example `repeated-query-template` for N+1
-    queries, `status-spike` for a burst of 401s); the catalogue maps them to a diagnosis like
-    any other evidence.
+    `exceptions` run oldest first, as in the Event; `stacktrace` is the raw trace text, if kept.
+    `signals` are facts no single event shows, named by the analyzers that found them (for
+    example `repeated-query-template` for N+1 queries, `status-spike` for a burst of 401s); the
+    catalogue maps them to a diagnosis like any other evidence.
     """
 
     message: str = ""
+    stacktrace: str = ""
     exceptions: tuple[ExceptionEvidence, ...] = ()
     platform: str | None = None
     http_status: int | None = None
@@ -84,6 +85,7 @@ class Evidence:
     def from_event(cls, event: Event) -> Evidence:
         return cls(
             message=event.message[:MAX_TEXT],
+            stacktrace=(event.stacktrace or "")[:MAX_TEXT],
             exceptions=tuple(ExceptionEvidence.from_exception(exc) for exc in event.exceptions),
             platform=platform_of(event.platform),
             http_status=event.http_status,
@@ -108,5 +110,9 @@ class Evidence:
 
     @property
     def texts(self) -> tuple[str, ...]:
-        """The message and every exception value, where message rules search."""
-        return (self.message, *(exc.value for exc in self.exceptions))
+        """Where message rules search: the message, every exception value, then the raw trace.
+
+        The raw trace comes last and catches lines a parser keeps out of the chain, such as
+        Node's `FATAL ERROR` banner printed above a native stack.
+        """
+        return (self.message, *(exc.value for exc in self.exceptions), self.stacktrace)
