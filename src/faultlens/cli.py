@@ -28,6 +28,7 @@ from faultlens.report.terminal import render_terminal
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.stacktrace.explain import explain as explain_traces
 from faultlens.stacktrace.render import render_explanation
+from faultlens.stacktrace.sourcemaps import SourceMapResolver
 from faultlens.store import DEFAULT_DB, Store, open_store
 from faultlens.times import parse_timestamp
 
@@ -134,12 +135,18 @@ def explain(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     app_package: Annotated[list[str] | None, typer.Option(
         "--app-package", help="Module or path prefix of your own code (repeatable).")] = None,
+    sourcemaps: Annotated[Path | None, typer.Option(
+        "--sourcemaps", help="Folder of source maps and minified bundles: JavaScript frames are shown "
+        "at their original file, line and function.")] = None,
 ) -> None:
     """Read a pasted stack trace: the error, where it was raised, your first frame, the call chain."""
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format!r} is not one of: text, json")
+    resolver = SourceMapResolver(sourcemaps) if sourcemaps is not None else None
     text = _read_text(source)
-    explanations = explain_traces(text, app_package or ())
+    explanations = explain_traces(text, app_package or (), resolver)
+    for problem in resolver.problems if resolver is not None else ():
+        _warn(str(problem))
     if output_format == "json":
         sys.stdout.write(orjson.dumps(explanations, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -208,27 +215,15 @@ def _progress(paths: list[str]) -> Iterator[object]:
 
 
 def main() -> None:
-    """Entry point: user errors become one red line and an exit code, never a traceback."""
+    """Entry point: user errors become one red line and an exit code, never a traceback.
+
+    Usage errors (unknown options, missing arguments) are printed by the command-line parser,
+    which exits 2; real bugs keep their traceback.
+    """
     try:
-        code = app(standalone_mode=False)
+        app()
     except FaultlensError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("[yellow]aborted[/yellow]")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]")
-        sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
