@@ -14,8 +14,9 @@ Match semantics, as the pattern files rely on them:
   name, and `signals` name findings an analyzer attached to the Evidence.
 
 A rule scores the weights of its keys (below), so a rule that needs a type and a message beats
-one that needs either alone, and the entry whose platforms include the event's gets a small
-bonus. Diagnoses come best first.
+one that needs either alone; the entry whose platforms include the event's gets a small bonus,
+and an entry that `refines` another (a narrower case of it) gets a bonus when both match.
+Diagnoses come best first.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ WEIGHTS: dict[str, float] = {
 """What each satisfied key adds to a rule's score; a qualified type name is surer than a bare one."""
 
 PLATFORM_BONUS = 0.5
+REFINES_BONUS = 1.0
+"""Added when an entry that `refines` another matches alongside it, so the narrower diagnosis wins."""
 _QUALIFIED = re.compile(r"::|[.\\/$]")
 
 
@@ -201,6 +204,11 @@ class Catalogue:
                 raise CatalogueError(f"entry {pattern.id!r}, field 'id': already defined in {seen[pattern.id]}; "
                                      "give one of them another id", path=pattern.file)
             seen[pattern.id] = pattern.file
+        for pattern in patterns:
+            for refined in pattern.refines:
+                if refined not in seen or refined == pattern.id:
+                    raise CatalogueError(f"entry {pattern.id!r}, field 'refines': no other entry {refined!r}; "
+                                         "name an existing entry id", path=pattern.file)
         self.patterns: tuple[Pattern, ...] = tuple(patterns)
         self._rules = {p.id: tuple(_CompiledRule.of(rule) for rule in p.rules) for p in self.patterns}
         self._by_type: dict[str, list[Pattern]] = {}
@@ -241,8 +249,18 @@ class Catalogue:
                 score += PLATFORM_BONUS
                 reasons = [*reasons, f"platform {evidence.platform}"]
             found.append(Diagnosis(pattern, score, tuple(reasons)))
+        matched = {d.id for d in found}
+        found = [self._refined(d, matched) for d in found]
         found.sort(key=lambda d: (-d.score, d.pattern.id))
         return found
+
+    @staticmethod
+    def _refined(diagnosis: Diagnosis, matched: set[str]) -> Diagnosis:
+        narrower = [refined for refined in diagnosis.pattern.refines if refined in matched]
+        if not narrower:
+            return diagnosis
+        return Diagnosis(diagnosis.pattern, diagnosis.score + REFINES_BONUS,
+                         (*diagnosis.reasons, f"refines {narrower[0]}"))
 
 
 def pattern_files() -> list[Traversable]:

@@ -101,6 +101,7 @@ class Pattern:
     runbook: tuple[str, ...]
     sample: Sample
     file: str
+    refines: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -129,6 +130,10 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             self.fail(key, "must be a non-empty string")
         return str(value).strip()
+
+    def prose(self, key: str) -> str:
+        """A text whose line breaks are only the file's wrapping: renderers wrap it their own way."""
+        return " ".join(self.text(key).split())
 
     def choice(self, key: str, choices: tuple[str, ...]) -> str:
         value = self.text(key)
@@ -171,14 +176,14 @@ def parse_pattern(table: Any, file: str, position: int) -> Pattern:
             top.fail("platforms", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
     return Pattern(
         id=pattern_id,
-        title=top.text("title"),
+        title=top.prose("title"),
         category=top.choice("category", CATEGORIES),
         severity=top.choice("severity", SEVERITIES),
-        severity_reason=top.text("severity_reason"),
+        severity_reason=top.prose("severity_reason"),
         root_cause_kind=top.choice("root_cause_kind", ROOT_CAUSE_KINDS),
         platforms=platforms,
         rules=_rules(top),
-        explanation=top.text("explanation"),
+        explanation=top.prose("explanation"),
         fix=_fix(top.sub("fix")),
         testing=top.texts("testing"),
         prevention=top.texts("prevention"),
@@ -186,6 +191,7 @@ def parse_pattern(table: Any, file: str, position: int) -> Pattern:
         runbook=top.texts("runbook"),
         sample=_sample(top.sub("sample")),
         file=file,
+        refines=top.texts("refines", optional=True),
     )
 
 
@@ -225,7 +231,7 @@ def _fix(reader: _Reader) -> Fix:
         block.only(("lang", "code", "title"))
         code.append(CodeBlock(lang=block.text("lang"), code=block.text("code"),
                               title=block.text("title", optional=True) or None))
-    return Fix(summary=reader.text("summary"), code=tuple(code))
+    return Fix(summary=reader.prose("summary"), code=tuple(code))
 
 
 def _monitoring(reader: _Reader) -> Monitoring:
@@ -233,7 +239,7 @@ def _monitoring(reader: _Reader) -> Monitoring:
     alert = reader.text("alert")
     if "faultlens_" not in alert:
         reader.fail("alert", "must be PromQL over faultlens_events_total or faultlens_records_total")
-    return Monitoring(summary=reader.text("summary"), alert=alert, watch=reader.text("watch"))
+    return Monitoring(summary=reader.prose("summary"), alert=alert, watch=reader.prose("watch"))
 
 
 def _sample(reader: _Reader) -> Sample:
