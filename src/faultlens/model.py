@@ -301,6 +301,31 @@ class ServiceRate:
 
 
 @dataclass(slots=True)
+class AlertRule:
+    """One alert, in the two forms faultlens writes: a PromQL expression and a Datadog monitor query.
+
+    `threshold` and `window` are what the expressions compare against; `reason` says where the
+    threshold came from. A rule Datadog's monitors cannot express has no Datadog query.
+    """
+
+    name: str
+    kind: str
+    severity: str
+    summary: str
+    description: str
+    promql: str
+    datadog_type: str | None
+    datadog_query: str | None
+    datadog_threshold: float | None
+    threshold: float
+    window: str
+    reason: str
+    service: str | None = None
+    fingerprint: str | None = None
+    runbook_url: str | None = None
+
+
+@dataclass(slots=True)
 class Issue:
     """Events that share a fingerprint, summarised."""
 
