@@ -13,6 +13,10 @@ Match semantics, as the pattern files rely on them:
 - `status` equals the HTTP status, `paths` search the request path, `loggers` search the logger
   name, and `signals` name findings an analyzer attached to the Evidence.
 
+An entry whose platforms name runtimes (python, jvm, node, ...) is skipped for an event of
+another known runtime, so a Ruby KeyError never gets the Python entry's fix; entries naming only
+systems (http, kubernetes, postgresql, ...) apply to events of any runtime.
+
 A rule scores the weights of its keys (below), so a rule that needs a type and a message beats
 one that needs either alone; the entry whose platforms include the event's gets a small bonus,
 and an entry that `refines` another (a narrower case of it) gets a bonus when both match.
@@ -32,6 +36,7 @@ from pathlib import Path
 
 from faultlens.knowledge.evidence import Evidence, ExceptionEvidence, simple_name
 from faultlens.knowledge.schema import (
+    RUNTIME_PLATFORMS,
     CatalogueError,
     Fix,
     Monitoring,
@@ -211,6 +216,7 @@ class Catalogue:
                                          "name an existing entry id", path=pattern.file)
         self.patterns: tuple[Pattern, ...] = tuple(patterns)
         self._rules = {p.id: tuple(_CompiledRule.of(rule) for rule in p.rules) for p in self.patterns}
+        self._runtimes = {p.id: frozenset(p.platforms) & RUNTIME_PLATFORMS for p in self.patterns}
         self._by_type: dict[str, list[Pattern]] = {}
         self._always: list[Pattern] = []
         for pattern in self.patterns:
@@ -237,6 +243,8 @@ class Catalogue:
                 candidates[pattern.id] = pattern
         found = []
         for pattern in candidates.values():
+            if not self._applies(pattern, evidence.platform):
+                continue
             best: tuple[float, list[str]] | None = None
             for rule in self._rules[pattern.id]:
                 fired = rule.fire(evidence)
@@ -253,6 +261,12 @@ class Catalogue:
         found = [self._refined(d, matched) for d in found]
         found.sort(key=lambda d: (-d.score, d.pattern.id))
         return found
+
+    def _applies(self, pattern: Pattern, platform: str | None) -> bool:
+        if platform not in RUNTIME_PLATFORMS:
+            return True
+        runtimes = self._runtimes[pattern.id]
+        return not runtimes or platform in runtimes
 
     @staticmethod
     def _refined(diagnosis: Diagnosis, matched: set[str]) -> Diagnosis:

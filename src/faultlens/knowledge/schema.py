@@ -22,9 +22,13 @@ ROOT_CAUSE_KINDS: tuple[str, ...] = (
 PLATFORMS: tuple[str, ...] = (
     "python", "jvm", "node", "go", "dotnet", "ruby", "php", "native", "rust",
     "postgresql", "mysql", "redis", "kafka", "rabbitmq", "grpc", "http", "nginx", "kubernetes", "aws", "linux",
-    "browser", "any",
+    "browser",
 )
 """Platforms an entry may name: runtimes (as `Evidence.platform` spells them) and the systems around them."""
+
+RUNTIME_PLATFORMS: frozenset[str] = frozenset({"python", "jvm", "node", "go", "dotnet", "ruby", "php", "native", "rust",
+                                               "browser"})
+"""The platforms that are runtimes: an entry naming some of them applies to events of those runtimes only."""
 
 RULE_KEYS: tuple[str, ...] = ("types", "messages", "frames", "status", "paths", "loggers", "signals")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
