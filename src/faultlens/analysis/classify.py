@@ -79,7 +79,9 @@ def severity(issue: Issue, share: float | None, diagnosis_severity: str | None, 
     if issue.category and issue.category.value == "security" and issue.count >= 50:
         findings.append(("critical", f"{issue.count} security events"))
     if diagnosis_severity:
-        findings.append((diagnosis_severity, f"the known pattern is usually {diagnosis_severity}"))
+        # a pattern's usual severity is a prior, not an observation: only the data can make an issue critical
+        hinted = "high" if diagnosis_severity == "critical" else diagnosis_severity
+        findings.append((hinted, f"the known pattern is usually {diagnosis_severity}"))
     trend = issue.trend.status if issue.trend else "ongoing"
     if issue.users >= 20 or (total_users and issue.users / total_users >= 0.1 and issue.users >= 5):
         findings.append(("high", f"{issue.users} users affected"))

@@ -16,6 +16,7 @@ from faultlens.analysis import classify
 from faultlens.analysis.buckets import bucket_starts, choose_bucket, floor_time
 from faultlens.analysis.deliverables import build_deliverables
 from faultlens.analysis.deploys import deploy_impacts, release_deploys
+from faultlens.analysis.diagnose import Diagnoser
 from faultlens.analysis.impact import failed_share, impact
 from faultlens.analysis.issues import list_issues
 from faultlens.analysis.patterns import periodic_seconds, tag_lifts
@@ -32,6 +33,8 @@ DELIVERABLE_ISSUES = 5
 def build_report(store: Store, stats: IngestStats, since: datetime | None = None, until: datetime | None = None,
                  min_level: str | None = None, limit: int | None = None, extra_deploys: Sequence[Deploy] = (),
                  diagnose: Diagnose | None = None, deliverable_issues: int = DELIVERABLE_ISSUES) -> Report:
+    """Run every analysis; `diagnose` defaults to the bundled knowledge base."""
+    diagnose = diagnose or Diagnoser()
     issues = list_issues(store, since=since, until=until, min_level=min_level)
     totals = store.query("totals", since=since, until=until)[0]
     first, last = store.window()
@@ -59,7 +62,7 @@ def build_report(store: Store, stats: IngestStats, since: datetime | None = None
         issue.patterns = lifts.get(issue.fingerprint, [])
         if issue.trend is not None:
             issue.trend.periodic_seconds = periods.get(issue.fingerprint)
-        issue.diagnosis = diagnose(issue) if diagnose else None
+        issue.diagnosis = diagnose(issue)
         diagnosis = issue.diagnosis
         issue.category = classify.category(issue, diagnosis.category if diagnosis else None,
                                            diagnosis.title if diagnosis else None)
