@@ -75,6 +75,14 @@ def test_sample_says_where_it_came_from(pattern: Pattern) -> None:
     assert source.startswith("https://") or re.search(r"\d", source), source
 
 
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.id)
+def test_sample_programs_named_in_sources_exist(pattern: Pattern) -> None:
+    """A source that names a file of this repository (a program or a corpus trace) names one that exists."""
+    repo = Path(__file__).resolve().parents[2]
+    for path in re.findall(r"tests/[\w/.-]*\w", pattern.sample.source):
+        assert (repo / path).exists(), path
+
+
 def test_every_vocabulary_word_is_used() -> None:
     """No category or platform is declared without an entry using it."""
     assert {p.category for p in PATTERNS} == set(CATEGORIES)

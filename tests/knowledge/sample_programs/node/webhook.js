@@ -1,0 +1,4 @@
+function parseWebhook(body) {
+  return JSON.parse(body);
+}
+parseWebhook('<html><body>502 Bad Gateway</body></html>');

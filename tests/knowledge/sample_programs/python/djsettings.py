@@ -1,0 +1,3 @@
+from django.conf import settings
+
+print(settings.DATABASES)

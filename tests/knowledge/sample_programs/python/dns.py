@@ -1,0 +1,3 @@
+import requests
+
+requests.get("http://payments.internal.invalid/v1/charges", timeout=5)

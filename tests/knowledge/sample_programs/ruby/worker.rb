@@ -1,0 +1,5 @@
+require "sidekiq"
+
+class ChargeWorker
+  include Sidekiq::Worker
+end
