@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -184,3 +188,18 @@ def test_refines_must_name_an_existing_entry(tmp_path: Path) -> None:
 def test_prose_is_unwrapped() -> None:
     """Explanations keep no hard line breaks from the TOML file; renderers wrap them."""
     assert all("\n" not in p.explanation for p in PATTERNS)
+
+
+def test_alerts_pass_promtool(tmp_path: Path) -> None:
+    """Every entry's alert expression is valid PromQL, as `promtool check rules` judges it."""
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("promtool is missing: .ci/run installs Debian's prometheus package")
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+    rules = [{"alert": p.id.replace("-", "_"), "expr": p.monitoring.alert} for p in PATTERNS]
+    path = tmp_path / "rules.yml"
+    path.write_text(json.dumps({"groups": [{"name": "faultlens-knowledge", "rules": rules}]}), encoding="utf-8")
+    done = subprocess.run([found, "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"SUCCESS: {len(rules)} rules found" in done.stdout
