@@ -8,8 +8,8 @@ Match semantics, as the pattern files rely on them:
   `$`, `/`) must equal the qualified type, a bare name equals the simple name.
 - `messages` and `frames` are regular expressions (Python `re`, searched, case-sensitive unless
   the pattern says `(?i)`). In a rule that has `types` they must hold on an exception of a
-  matching type (its value, its frames); otherwise messages search the event message and every
-  exception value, and frames search every exception's frames.
+  matching type (its value, its frames); otherwise messages search the event message, every
+  exception value and the raw trace text, and frames search every exception's frames.
 - `status` equals the HTTP status, `paths` search the request path, `loggers` search the logger
   name, and `signals` name findings an analyzer attached to the Evidence.
 
@@ -34,7 +34,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from faultlens.knowledge.evidence import Evidence, ExceptionEvidence, simple_name
+from faultlens.knowledge.evidence import Evidence, ExceptionEvidence, is_qualified, simple_name
 from faultlens.knowledge.schema import (
     RUNTIME_PLATFORMS,
     CatalogueError,
@@ -52,9 +52,10 @@ WEIGHTS: dict[str, float] = {
 """What each satisfied key adds to a rule's score; a qualified type name is surer than a bare one."""
 
 PLATFORM_BONUS = 0.5
+"""Added when the event's platform is one the entry names: a tie-breaker, never a reason to match."""
+
 REFINES_BONUS = 1.0
 """Added when an entry that `refines` another matches alongside it, so the narrower diagnosis wins."""
-_QUALIFIED = re.compile(r"::|[.\\/$]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ class _CompiledRule:
 
     @classmethod
     def of(cls, rule: Rule) -> _CompiledRule:
-        qualified = frozenset(name for name in rule.types if _QUALIFIED.search(name))
+        qualified = frozenset(name for name in rule.types if is_qualified(name))
         return cls(rule, qualified, frozenset(rule.types) - qualified)
 
     def fire(self, evidence: Evidence) -> tuple[float, list[str]] | None:
@@ -215,6 +216,7 @@ class Catalogue:
                     raise CatalogueError(f"entry {pattern.id!r}, field 'refines': no other entry {refined!r}; "
                                          "name an existing entry id", path=pattern.file)
         self.patterns: tuple[Pattern, ...] = tuple(patterns)
+        self._by_id = {p.id: p for p in self.patterns}
         self._rules = {p.id: tuple(_CompiledRule.of(rule) for rule in p.rules) for p in self.patterns}
         self._runtimes = {p.id: frozenset(p.platforms) & RUNTIME_PLATFORMS for p in self.patterns}
         self._by_type: dict[str, list[Pattern]] = {}
@@ -230,10 +232,8 @@ class Catalogue:
         return len(self.patterns)
 
     def get(self, pattern_id: str) -> Pattern:
-        for pattern in self.patterns:
-            if pattern.id == pattern_id:
-                return pattern
-        raise KeyError(pattern_id)
+        """The entry with this id; KeyError if there is none."""
+        return self._by_id[pattern_id]
 
     def match(self, evidence: Evidence) -> list[Diagnosis]:
         """Every entry that matches, best first (ties by id, so the order is stable)."""

@@ -31,6 +31,11 @@ def simple_name(type_name: str) -> str:
     return _NAME_SEPARATORS.split(type_name)[-1]
 
 
+def is_qualified(type_name: str) -> bool:
+    """Whether a type name carries its module or namespace, so it must be compared whole."""
+    return _NAME_SEPARATORS.search(type_name) is not None
+
+
 def platform_of(name: str | None) -> str | None:
     """The catalogue's platform name for a stack-trace language or an SDK's platform field."""
     if not name:
