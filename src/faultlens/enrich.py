@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from faultlens.grouping.fingerprint import Fingerprinter
-from faultlens.grouping.mask import mask_message
+from faultlens.grouping.fingerprint import template_source
+from faultlens.grouping.miner import TemplateMiner
+from faultlens.grouping.rules import StackRule, apply_stack_rules
+from faultlens.grouping.session import GroupingSession
 from faultlens.model import Event, Frame
 from faultlens.stacktrace import mark_in_app
 
@@ -18,23 +20,29 @@ Enricher = Callable[[Event], Event]
 
 
 class InAppMarker:
-    """Mark application frames, with the user's `--app-package` prefixes winning over the defaults."""
+    """Mark application frames: the user's app packages win over the runtime's defaults, and the
+    user's stack-trace rules over both."""
 
-    def __init__(self, app_packages: Sequence[str] = ()) -> None:
+    def __init__(self, app_packages: Sequence[str] = (), rules: Sequence[StackRule] = ()) -> None:
         self.app_packages = tuple(app_packages)
+        self.rules = tuple(rules)
 
     def __call__(self, event: Event) -> Event:
         if event.exceptions:
             mark_in_app(event.exceptions, event.platform or "", self.app_packages)
+            apply_stack_rules(event.exceptions, self.rules)
         return event
 
 
 class Templater:
-    """The message with its variables masked: the part of the fingerprint a message without a stack gives."""
+    """The message's mined template. One miner learns from every event of a run (and, through the
+    store, of earlier runs), so messages that differ only in their values share a template."""
+
+    def __init__(self, miner: TemplateMiner | None = None) -> None:
+        self.miner = miner or TemplateMiner()
 
     def __call__(self, event: Event) -> Event:
-        first_line = event.message.split("\n", 1)[0]
-        event.template = mask_message(first_line[:2000])
+        event.template = self.miner.add(template_source(event)).template
         return event
 
 
@@ -65,8 +73,12 @@ def _culprit(frames: list[Frame]) -> str | None:
     return f"{where} in {chosen.function}" if chosen.function else where
 
 
-def default_chain(app_packages: Sequence[str] = ()) -> list[Enricher]:
-    return [InAppMarker(app_packages), Templater(), Fingerprinter(), Titler()]
+def default_chain(grouping: GroupingSession | None = None) -> list[Enricher]:
+    """The enrichers every door runs; `grouping` carries the miner, rules and keys across a run."""
+    session = grouping or GroupingSession()
+    config = session.config
+    return [InAppMarker(config.app_packages, config.stack_rules), Templater(session.miner), session.fingerprinter,
+            Titler()]
 
 
 def run_chain(chain: list[Enricher], event: Event) -> Event:

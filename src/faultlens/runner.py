@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from faultlens.enrich import Enricher, default_chain, run_chain
 from faultlens.errors import FaultlensError, SourceError
+from faultlens.grouping.rules import GroupingConfig
+from faultlens.grouping.session import STATE_NAME, GroupingSession
 from faultlens.ingest.changes import config_change
 from faultlens.ingest.extract import Extractor
 from faultlens.ingest.fieldmap import peek
@@ -42,6 +44,7 @@ class IngestOptions:
     app_packages: Sequence[str] = ()
     project: str = "default"
     chain: list[Enricher] = field(default_factory=list)
+    grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
 
 def service_from_path(path: str) -> str | None:
@@ -65,7 +68,8 @@ class Ingestor:
         self.progress = progress
         self.warn = warn or (lambda message: None)
         self.stats = IngestStats()
-        self.chain = options.chain or default_chain(options.app_packages)
+        self.grouping = GroupingSession(options.grouping, store.grouping_state(STATE_NAME), options.app_packages)
+        self.chain = options.chain or default_chain(self.grouping)
         self.min_rank = LEVEL_RANK[options.min_level]
         self._pending: list[Event] = []
         self._volume: dict[tuple[str, str | None, str | None, datetime, str], VolumeBucket] = {}
@@ -80,6 +84,7 @@ class Ingestor:
                 self._ingest_one(item)
         finally:
             self.flush()
+            self.store.save_grouping_state(STATE_NAME, self.grouping.state())
         return self.stats
 
     def _ingest_one(self, ref: InputRef) -> None:
@@ -157,6 +162,7 @@ class Ingestor:
         """Write what is pending; called per batch, per file, and when the run ends or is interrupted."""
         if self._pending:
             batch, self._pending = self._pending, []
+            self.store.add_issue_aliases(self.grouping.assign_issues(batch, self.store.issue_aliases))
             self.stats.events_new += self.store.append_events(batch)
         if self._volume:
             buckets, self._volume = list(self._volume.values()), {}

@@ -1,44 +1,99 @@
-"""Fingerprints: the key that decides which events are one issue.
+"""Fingerprints: the keys that decide which events are one issue.
 
-An explicit fingerprint from the producer wins. With a stack trace, the exception types and
-the frames (module or file basename plus function, never line numbers) make the key, so the
-same bug stays one issue when code moves; the in-app frames are used when any are marked.
-Without a stack, the level, service and masked message do. `grouping` records which parts
-were used, so users can see why two events were, or were not, grouped.
+Precedence, first that applies: the producer's explicit fingerprint; a user rule's fixed
+fingerprint; the stack trace (see :mod:`faultlens.grouping.stack`); and, with no usable stack,
+the exception types, level, service and the message's mined template id. A rule with ``extra``
+parts adds them to every key of the default.
+
+An event carries one fingerprint, the hash of the parts in `event.grouping`, but may join an
+issue by others: a stack trace also yields its all-frames and crash-site keys, and a template
+whose id changed since (templates merge as the miner learns) keeps its earlier id as a key. The
+Fingerprinter records these per batch in `pending`; :mod:`faultlens.grouping.session` resolves
+them against the store's aliases.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from faultlens.grouping.mask import mask_message
+from faultlens.grouping.miner import TemplateMiner
+from faultlens.grouping.rules import GroupingConfig, first_matching_rule
+from faultlens.grouping.stack import all_frame_parts, crash_site_parts, has_usable_stack, in_app_parts
 from faultlens.model import Event
-from faultlens.stacktrace.fingerprint_parts import stack_fingerprint_parts
 
 FINGERPRINT_HEX = 16
+MAX_TEMPLATE_SOURCE = 2000
 
 
-def hash_parts(parts: list[str]) -> str:
+def hash_parts(parts: Sequence[str]) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=FINGERPRINT_HEX // 2).hexdigest()
 
 
-def message_parts(event: Event) -> list[str]:
-    return [f"level:{event.level}", f"service:{event.service or ''}", f"message:{event.template or ''}"]
+def template_source(event: Event) -> str:
+    """The text the miner learns from: the first line of the message, bounded."""
+    return event.message.split("\n", 1)[0][:MAX_TEMPLATE_SOURCE]
+
+
+@dataclass(slots=True)
+class GroupingKeys:
+    """What events with one fingerprint may join an issue by, besides the fingerprint itself.
+
+    `others` are further (label, hash) keys in order of preference; `template` is (parts before the template
+    part, the template id when fingerprinted, extra parts), for events keyed on a template, so
+    the id can be brought up to date when the batch is written.
+    """
+
+    others: list[tuple[str, str]]
+    template: tuple[tuple[str, ...], str, tuple[str, ...]] | None = None
 
 
 class Fingerprinter:
-    """Sets `event.fingerprint` and `event.grouping`."""
+    """Sets `event.fingerprint` and `event.grouping`; records the other keys in `pending`."""
+
+    def __init__(self, config: GroupingConfig | None = None, miner: TemplateMiner | None = None) -> None:
+        self.config = config or GroupingConfig()
+        self.miner = miner or TemplateMiner()
+        self.pending: dict[str, GroupingKeys] = {}
 
     def __call__(self, event: Event) -> Event:
         if event.explicit_fingerprint:
-            parts = [f"explicit:{event.explicit_fingerprint}"]
-        elif any(exc.frames for exc in event.exceptions):
-            parts = stack_fingerprint_parts(event.exceptions)
-        elif event.exceptions:
-            exc = event.exceptions[-1]
-            parts = [f"type:{exc.type}", f"value:{mask_message(exc.value)}", f"service:{event.service or ''}"]
-        else:
-            parts = message_parts(event)
+            self._set(event, [f"explicit:{event.explicit_fingerprint}"], [])
+            return event
+        rule = first_matching_rule(event, self.config.fingerprint_rules)
+        if rule is not None and rule.fingerprint is not None:
+            self._set(event, [f"rule:{rule.name}", f"fixed:{rule.expand(rule.fingerprint, event)}"], [])
+            return event
+        lead = [f"rule:{rule.name}"] if rule is not None else []
+        extra = [f"extra:{rule.expand(part, event)}" for part in rule.extra] if rule is not None else []
+        stack_rules = self.config.stack_rules
+        if has_usable_stack(event.exceptions, stack_rules):
+            parts = lead + in_app_parts(event.exceptions, stack_rules) + extra
+            others = [("all-frames", all_frame_parts(event.exceptions) + extra),
+                      ("crash-site", crash_site_parts(event.exceptions, stack_rules) + extra)]
+            self._set(event, parts, others)
+            return event
+        self._set_template(event, lead, extra)
+        return event
+
+    def _set(self, event: Event, parts: list[str], others: list[tuple[str, list[str]]]) -> None:
+        event.grouping = parts
+        fingerprint = event.fingerprint = hash_parts(parts)
+        if others:
+            keys = self.pending.setdefault(fingerprint, GroupingKeys([]))
+            for label, other in others:
+                key = hash_parts(other)
+                if key != fingerprint and all(key != known for _, known in keys.others):
+                    keys.others.append((label, key))
+
+    def _set_template(self, event: Event, lead: list[str], extra: list[str]) -> None:
+        source = template_source(event)
+        mined = self.miner.match(source) or self.miner.add(source)
+        template_id = self.miner.canonical_id(mined.id)
+        prefix = (*lead, *(f"type:{exc.type}" for exc in event.exceptions),
+                  f"level:{event.level}", f"service:{event.service or ''}")
+        parts = [*prefix, f"template:{template_id}", *extra]
         event.grouping = parts
         event.fingerprint = hash_parts(parts)
-        return event
+        self.pending.setdefault(event.fingerprint, GroupingKeys([], (prefix, template_id, tuple(extra))))

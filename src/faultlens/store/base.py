@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -35,6 +35,17 @@ class Store(Protocol):
     def source_state(self, path: str) -> SourceState | None: ...
 
     def record_source(self, state: SourceState, fmt: str) -> None: ...
+
+    def issue_aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        """The issue fingerprint each known grouping key belongs to; unknown keys are left out."""
+
+    def add_issue_aliases(self, aliases: Mapping[str, str]) -> None:
+        """Remember grouping keys (key → issue fingerprint); a key already known keeps its issue."""
+
+    def grouping_state(self, name: str) -> str | None:
+        """Saved grouping state (the template miner's), or None before the first run."""
+
+    def save_grouping_state(self, name: str, state: str) -> None: ...
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run a named query; each backend holds the SQL for every name."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -134,6 +134,35 @@ class DuckDBStore:
             "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
             [state.path, state.head_hash, state.lines, fmt, naive_utc(datetime.now(UTC))],
         )
+
+    def issue_aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        try:
+            rows = self.con.execute("SELECT key, fingerprint FROM fingerprint_aliases "
+                                    "WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(keys)]).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot read grouping keys: {exc}", path=self.path) from None
+        return dict(rows)
+
+    def add_issue_aliases(self, aliases: Mapping[str, str]) -> None:
+        if not aliases:
+            return
+        table = pa.table({"key": pa.array(list(aliases), pa.string()),
+                          "fingerprint": pa.array(list(aliases.values()), pa.string())})
+        self._insert_arrow("fingerprint_aliases", table,
+                           "INSERT OR IGNORE INTO fingerprint_aliases SELECT * FROM arrow_batch")
+
+    def grouping_state(self, name: str) -> str | None:
+        rows = self.con.execute("SELECT state FROM grouping_state WHERE name = ?", [name]).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def save_grouping_state(self, name: str, state: str) -> None:
+        try:
+            self.con.execute("INSERT OR REPLACE INTO grouping_state VALUES (?, ?, ?)",
+                             [name, state, naive_utc(datetime.now(UTC))])
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot save the grouping state: {exc}", path=self.path) from None
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         try:

@@ -61,6 +61,8 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS sources (
         path VARCHAR PRIMARY KEY, head_hash VARCHAR, lines BIGINT, format VARCHAR, updated_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS fingerprint_aliases (key VARCHAR PRIMARY KEY, fingerprint VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS grouping_state (name VARCHAR PRIMARY KEY, state VARCHAR, saved_at TIMESTAMP)""",
 )
 
 SCHEMA_VERSION = "1"
