@@ -162,3 +162,33 @@ def test_ctrl_c_keeps_what_was_read(tmp_path):
     assert b"interrupted" in err and b"Traceback" not in err
     stored = duckdb.connect(str(db)).execute("SELECT count(*) FROM events").fetchone()[0]
     assert stored >= 11999, "all complete records read before the interrupt are stored"
+
+
+def test_query_command_reads_the_store(monkeypatch, capsys, logs, tmp_path):
+    """`query` runs SQL read-only over the store analyze wrote, in table, CSV and JSON."""
+    db = str(tmp_path / "s.duckdb")
+    run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", db, "-f", "json")
+    code, out, _ = run_cli(monkeypatch, capsys, "query", "SELECT count(*) AS n FROM events", "--db", db, "-f", "json")
+    assert code == 0 and orjson.loads(out) == [{"n": 2}]
+    code, out, _ = run_cli(monkeypatch, capsys, "query", "SELECT level, count(*) AS n FROM events GROUP BY level",
+                           "--db", db, "-f", "csv")
+    assert out.splitlines() == ["level,n", "error,2"]
+    code, _, err = run_cli(monkeypatch, capsys, "query", "DELETE FROM events", "--db", db)
+    assert code == 2 and "read-only" in err.lower()
+    code, _, err = run_cli(monkeypatch, capsys, "query", "SELEC 1", "--db", db)
+    assert code == 2 and "syntax error" in err and "Traceback" not in err
+
+
+def test_documented_queries_run(tmp_path, monkeypatch, capsys, logs):
+    """Every SQL example in docs/queries.md runs against a real store."""
+    import re
+    from pathlib import Path
+
+    db = str(tmp_path / "s.duckdb")
+    run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", db, "-f", "json")
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "queries.md").read_text()
+    statements = re.findall(r"```sql\n(.*?)```", docs, re.S)
+    assert len(statements) >= 5
+    for statement in statements:
+        code, _, err = run_cli(monkeypatch, capsys, "query", statement, "--db", db, "-f", "json")
+        assert code == 0, (statement, err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,24 +13,31 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.table import Table
 
 from faultlens import __version__
+from faultlens.analysis.alerts import build_alert_rules
 from faultlens.analysis.deploys import git_tag_deploys, load_marker_file
 from faultlens.analysis.overview import build_report
+from faultlens.config import load_config
 from faultlens.errors import FaultlensError, UsageError
+from faultlens.grouping.explain_grouping import render_grouping
 from faultlens.grouping.miner_cli import write_templates
 from faultlens.ingest.sniff import FORMAT_NAMES
 from faultlens.ingest.sources import InputRef, LineReader, expand_inputs, open_input
-from faultlens.model import LEVELS
+from faultlens.model import LEVELS, IngestStats, Report
 from faultlens.report import RENDERERS
+from faultlens.report.alert_rules import render_datadog, render_prometheus
 from faultlens.report.terminal import render_terminal
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.stacktrace.explain import explain as explain_traces
 from faultlens.stacktrace.render import render_explanation
 from faultlens.stacktrace.sourcemaps import SourceMapResolver
 from faultlens.store import DEFAULT_DB, Store, open_store
+from faultlens.store.duckdb_sql import run_sql
 from faultlens.times import parse_timestamp
 
 app = typer.Typer(
@@ -87,15 +95,23 @@ def analyze(
         "--deploys", help="Deploy markers: a CSV (service,release,time[,commit]) or JSON list.")] = None,
     repo: Annotated[Path | None, typer.Option(
         "--repo", help="A git clone of the code: its tags become deploys.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Settings file (default: faultlens.toml in the working directory, if any).")] = None,
+    explain_grouping: Annotated[bool, typer.Option(
+        "--explain-grouping", help="After the table, print the parts of each issue's fingerprint.")] = False,
 ) -> None:
     """Read logs, group their errors into issues, classify and trend them, and write the deliverables."""
+    if explain_grouping and output_format is not OutputFormat.table:
+        raise UsageError("--explain-grouping draws on the table report; the JSON report carries each issue's "
+                         "`grouping` instead")
     if input_format not in FORMAT_NAMES:
         raise UsageError(f"--input-format {input_format!r} is not one of: {', '.join(FORMAT_NAMES)}")
     if min_level not in LEVELS:
         raise UsageError(f"--min-level {min_level!r} is not one of: {', '.join(LEVELS)}")
     window = (_time_option("--since", since), _time_option("--until", until))
+    settings = load_config(config)
     options = IngestOptions(input_format=input_format, service=service, min_level=min_level,
-                            app_packages=app_package or ())
+                            app_packages=app_package or (), grouping=settings.grouping)
     extra = load_marker_file(deploys) if deploys else []
     store = open_store(db)
     try:
@@ -118,9 +134,9 @@ def analyze(
     if output_format is OutputFormat.table:
         if output is not None:
             with output.open("w", encoding="utf-8") as handle:
-                render_terminal(report, Console(file=handle, width=160, no_color=True))
+                _render_table(report, Console(file=handle, width=160, no_color=True), explain_grouping)
         else:
-            render_terminal(report, Console())
+            _render_table(report, Console(), explain_grouping)
         return
     text = RENDERERS[output_format.value](report)
     if output is not None:
@@ -168,6 +184,71 @@ def templates(
     finally:
         if not ref.is_stdin:
             stream.close()
+
+
+@app.command()
+def query(
+    statement: Annotated[str, typer.Argument(help="SQL over the store's tables (see docs/queries.md).")],
+    db: DbOption = DEFAULT_DB,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Run SQL over the store: events, issues, volume, deploys, spans. The store is opened read-only."""
+    if output_format not in ("table", "csv", "json"):
+        raise UsageError(f"--format {output_format!r} is not one of: table, csv, json")
+    columns, rows = run_sql(db, statement)
+    if output_format == "json":
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(orjson.dumps(records, default=str, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns, header_style="bold", box=box.SIMPLE_HEAD)
+        for row in rows:
+            table.add_row(*("" if value is None else str(value) for value in row))
+        Console().print(table)
+
+
+class AlertFormat(StrEnum):
+    prometheus = "prometheus"
+    datadog = "datadog"
+
+
+@app.command()
+def alerts(
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Log inputs to analyze first; without them, the store named by --db is read.")] = None,
+    db: DbOption = DEFAULT_DB,
+    output_format: Annotated[AlertFormat, typer.Option("--format", "-f", help="prometheus or datadog.")] = (
+        AlertFormat.prometheus),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the rules to this file.")] = None,
+    runbook_base: Annotated[str, typer.Option(
+        help="Where the HTML report will live: runbook links point into it.")] = "faultlens-report.html",
+) -> None:
+    """Write alert rules for the issues and error rates seen: a Prometheus rule file or Datadog monitors."""
+    if not paths and db != ":memory:" and not Path(db).exists():
+        raise UsageError(f"no store at {db}; give log inputs to analyze, or run `faultlens analyze` first")
+    store = open_store(db)
+    try:
+        stats = Ingestor(store, IngestOptions(), warn=_warn).run(paths) if paths else IngestStats()
+        if paths and stats.files == 0:
+            raise UsageError("nothing readable was given; name log files, directories, globs or - for stdin")
+        report = build_report(store, stats, deliverable_issues=0)
+        rules = build_alert_rules(report, store.query("service_minutes"), runbook_base)
+    finally:
+        store.close()
+    text = render_prometheus(rules) if output_format is AlertFormat.prometheus else render_datadog(rules)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _render_table(report: Report, console: Console, explain_grouping: bool) -> None:
+    render_terminal(report, console)
+    if explain_grouping and report.issues:
+        render_grouping(report.issues, console)
 
 
 def _read_text(source: str) -> str:
