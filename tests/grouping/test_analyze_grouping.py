@@ -52,9 +52,9 @@ def fingerprints_by_line(db: Path, path: Path) -> dict[int, str]:
     return dict(rows)
 
 
-def analyze_in_new_process(db: Path, *paths: Path) -> dict[str, object]:
+def analyze_in_new_process(db: Path, *paths: Path, options: tuple[str, ...] = ()) -> dict[str, object]:
     exe = os.path.join(os.path.dirname(sys.executable), "faultlens")
-    done = subprocess.run([exe, "analyze", *map(str, paths), "--db", str(db), "--format", "json"],
+    done = subprocess.run([exe, "analyze", *map(str, paths), "--db", str(db), "--format", "json", *options],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     report: dict[str, object] = orjson.loads(done.stdout)
@@ -97,21 +97,21 @@ def test_fingerprints_survive_new_processes_and_other_files_first(tmp_path: Path
 
 
 def test_changed_app_packages_keep_events_in_their_issues(tmp_path: Path) -> None:
-    """Claiming a library with --app-package changes the in-app fingerprint; events still join their issue."""
-    first = tmp_path / "web.log"
+    """`analyze --app-package` claiming a library changes the in-app fingerprint; events still join their issue."""
+    for folder in ("before", "after"):
+        (tmp_path / folder).mkdir()
+    first = tmp_path / "before" / "web.log"
     first.write_text(log_line(1, "cancel failed") + JAVA_TRACE.format(order=17, line=9))
-    second = tmp_path / "web-2.log"
+    second = tmp_path / "after" / "web.log"
     second.write_text(log_line(2, "cancel failed") + JAVA_TRACE.format(order=99, line=11))
     db = tmp_path / "s.duckdb"
-    store = open_store(str(db))
-    Ingestor(store, IngestOptions()).run([str(first)])
-    Ingestor(store, IngestOptions(app_packages=["org.springframework.web"])).run([str(second)])
-    rows = store.query("issues", since=None, until=None, min_rank=None)
-    store.close()
-    assert len(rows) == 1 and rows[0]["count"] == 2
+    analyze_in_new_process(db, first)
+    report = analyze_in_new_process(db, second, options=("--app-package", "org.springframework.web"))
+    (issue,) = report["issues"]  # type: ignore[misc]
+    assert issue["count"] == 2
     con = duckdb.connect(str(db), read_only=True)
     grouping = orjson.loads(con.execute("SELECT grouping FROM events WHERE source_path = ?",
                                         [str(second)]).fetchone()[0])
     con.close()
-    assert "frame:org.springframework.web.servlet.DispatcherServlet in doDispatch" in grouping
+    assert "frame:org.springframework.web.servlet.DispatcherServlet in doDispatch" in grouping, "now in-app"
     assert grouping[-1] == "joined-by:all-frames"

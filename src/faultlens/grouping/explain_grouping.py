@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -48,8 +47,9 @@ def render_grouping(issues: Sequence[Issue], console: Console) -> None:
     """Print one small table per issue: the parts of its fingerprint."""
     console.print("[bold]Grouping[/bold]  [dim]the parts each issue's fingerprint was made of[/dim]")
     for rank, issue in enumerate(issues, start=1):
-        table = Table(box=box.SIMPLE, show_header=False, pad_edge=False, title_justify="left",
-                      title=f"#{rank} {escape(_short(issue.title, 100))}  [dim]{issue.fingerprint}[/dim]")
+        console.print(f"\n[bold]#{rank}[/bold] {escape(_short(issue.title, 100))}  [dim]{issue.fingerprint}[/dim]",
+                      soft_wrap=True)
+        table = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
         table.add_column("part", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for label, text in grouping_lines(issue):
