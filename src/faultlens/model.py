@@ -326,6 +326,56 @@ class AlertRule:
 
 
 @dataclass(slots=True)
+class SuspectCommit:
+    """A commit that changed code on an issue's failing path before the issue began, and why it is suspected."""
+
+    sha: str
+    author: str
+    date: datetime
+    message: str
+    files: list[str] = field(default_factory=list)
+    reason: str = ""
+    score: float = 0.0
+
+
+@dataclass(slots=True)
+class Trigger:
+    """What set an incident off: `kind` is "deploy", "config", "load" or None when nothing evident did."""
+
+    kind: str | None
+    service: str | None = None
+    release: str | None = None
+    time: datetime | None = None
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Incident:
+    """Error onsets clustered in time across services: one failure with a cause and its cascade.
+
+    `affected_services` run in cascade order, the origin first. `root_cause_kind` is one of
+    deploy, configuration, resource-exhaustion, downstream-timeout, dependency-failure,
+    race-condition, bad-input, security, infrastructure, unknown.
+    """
+
+    id: str
+    start: datetime
+    end: datetime
+    origin_service: str | None
+    affected_services: list[str]
+    root_cause_kind: str
+    root_cause_summary: str
+    trigger: Trigger
+    issues: list[str]
+    evidence: list[str] = field(default_factory=list)
+    five_whys: list[Why] = field(default_factory=list)
+    deliverables: Deliverables | None = None
+    errors: int = 0
+    users: int = 0
+    peak_error_rate: float | None = None
+
+
+@dataclass(slots=True)
 class Issue:
     """Events that share a fingerprint, summarised."""
 
@@ -358,6 +408,7 @@ class Issue:
     recommendations: list[str] = field(default_factory=list)
     deliverables: Deliverables | None = None
     evidence_lines: list[str] = field(default_factory=list)
+    suspect_commits: list[SuspectCommit] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -388,3 +439,4 @@ class Report:
     services: list[str]
     deploys: list[DeployImpact] = field(default_factory=list)
     service_rates: list[ServiceRate] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
