@@ -78,10 +78,6 @@ def severity(issue: Issue, share: float | None, diagnosis_severity: str | None, 
         findings.append(("critical", f"{share:.0%} of its service's requests failed while it was active"))
     if issue.category and issue.category.value == "security" and issue.count >= 50:
         findings.append(("critical", f"{issue.count} security events"))
-    if diagnosis_severity:
-        # a pattern's usual severity is a prior, not an observation: only the data can make an issue critical
-        hinted = "high" if diagnosis_severity == "critical" else diagnosis_severity
-        findings.append((hinted, f"the known pattern is usually {diagnosis_severity}"))
     trend = issue.trend.status if issue.trend else "ongoing"
     if issue.users >= 20 or (total_users and issue.users / total_users >= 0.1 and issue.users >= 5):
         findings.append(("high", f"{issue.users} users affected"))
@@ -97,6 +93,10 @@ def severity(issue: Issue, share: float | None, diagnosis_severity: str | None, 
         findings.append(("low", "a warning: degraded, not failed"))
     if issue.count <= 3 and issue.users <= 1:
         findings.append(("low", f"rare: {issue.count} event(s)"))
+    if diagnosis_severity:  # last, so that observed evidence explains a tie
+        # a pattern's usual severity is a prior, not an observation: only the data can make an issue critical
+        hinted = "high" if diagnosis_severity == "critical" else diagnosis_severity
+        findings.append((hinted, f"the known pattern is usually {diagnosis_severity}"))
     if not findings:
         findings.append(("low", "nothing points to user impact"))
     rank = {name: i for i, name in enumerate(SEVERITIES)}
