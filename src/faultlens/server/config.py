@@ -1,0 +1,68 @@
+"""How `faultlens serve` is set up: the store, the address, the limits, and the optional sections.
+
+Values come from the command line over `faultlens.toml`'s `[server]` table over the defaults
+below; faultlens/config.py declares and checks each key (docs/server.md documents them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from faultlens.grouping.rules import GroupingConfig
+from faultlens.store import DEFAULT_DB
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request, one key and the whole queue may take before the server says no.
+
+    Every limit protects the one writer thread and the machine's memory: a body is refused before
+    it is read past `max_body_bytes`, a compressed body is never inflated past
+    `max_decompressed_bytes` (gzip and brotli bombs), and a full queue answers 503 instead of
+    growing.
+    """
+
+    max_body_bytes: int = 20 * MIB
+    max_decompressed_bytes: int = 100 * MIB
+    max_event_bytes: int = 1 * MIB
+    queue_size: int = 1000
+    """Accepted requests waiting for the writer; past it, 503 with Retry-After."""
+    rate_per_key: float = 1000.0
+    """Events per second each key may send on average; 0 turns rate limiting off."""
+    rate_burst: int = 5000
+    """Events a key may send at once above its average rate."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything `create_app` needs; `probes` and `alerts` are the raw `[server.probes]` and
+    `[server.alerts]` tables, read by the modules that run them."""
+
+    db: str = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    """The address SDKs reach the server by, for DSNs (default http://HOST:PORT)."""
+    spool_dir: str | None = None
+    """Write-ahead spool of accepted requests (default: the store's path + `.spool`)."""
+    limits: Limits = field(default_factory=Limits)
+    batch_events: int = 2000
+    batch_wait_seconds: float = 0.05
+    min_level: str = "warning"
+    grouping: GroupingConfig = field(default_factory=GroupingConfig)
+    probes: Mapping[str, Any] = field(default_factory=dict)
+    alerts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def spool_path(self) -> str:
+        if self.spool_dir:
+            return self.spool_dir
+        return ":memory:" if self.db == ":memory:" else self.db + ".spool"
