@@ -108,7 +108,12 @@ def severity(issue: Issue, share: float | None, diagnosis_severity: str | None, 
 
 def observability(issue: Issue, lifts: Sequence[TagLift], traffic: Sequence[tuple[datetime, int]],
                   deploy_release: str | None) -> Verdict:
-    """Deterministic, intermittent, environmental or load-dependent, judged from the data."""
+    """Deterministic, intermittent, environmental or load-dependent, judged from the data.
+
+    A known race (a pattern whose root cause is a race condition) is intermittent whatever its
+    spread: it depends on timing, so a busy service hits it in many minutes without it failing
+    every time.
+    """
     for lift in lifts:
         if lift.key == "release" and lift.value == deploy_release:
             continue  # a release-bound failure that began with its deploy is deterministic, below
@@ -117,6 +122,9 @@ def observability(issue: Issue, lifts: Sequence[TagLift], traffic: Sequence[tupl
             return Verdict("environmental", f"{lift.issue_share:.0%} of events on {lift.key} {lift.value}, "
                            f"which has {lift.overall_share:.0%} of the traffic",
                            [f"{lift.key}={lift.value}: lift {lift.lift}"])
+    if issue.diagnosis is not None and issue.diagnosis.root_cause_kind == "race-condition":
+        return Verdict("intermittent", f"a race: it depends on the timing of concurrent work "
+                       f"(known pattern “{issue.diagnosis.title}”)", [f"knowledge base: {issue.diagnosis.pattern_id}"])
     counts = [count for _, count in issue.trend.series] if issue.trend else []
     active = _active(issue, counts)
     correlation = _load_correlation(issue, traffic)

@@ -37,7 +37,13 @@ QUERIES: dict[str, str] = {
                list(DISTINCT service ORDER BY service) FILTER (WHERE service IS NOT NULL) AS services
         FROM events WHERE {WINDOW_FILTER}
     """,
-    "window": "SELECT min(timestamp) AS start, max(timestamp) AS \"end\" FROM events",
+    # the window is what was read, not only what was kept: the quiet minutes before a first error count
+    "window": """
+        SELECT least(coalesce(min_e, min_v), coalesce(min_v, min_e)) AS start,
+               greatest(coalesce(max_e, max_v), coalesce(max_v, max_e)) AS "end"
+        FROM (SELECT min(timestamp) AS min_e, max(timestamp) AS max_e FROM events),
+             (SELECT min(minute) AS min_v, max(minute) + INTERVAL 59 SECOND AS max_v FROM volume)
+    """,
     "volume_by_service": """
         SELECT service, sum(count) AS records,
                coalesce(sum(count) FILTER (WHERE level IN ('error', 'fatal')), 0) AS errors,
