@@ -1,4 +1,4 @@
-"""Read one input end to end: open, sniff, decode, assemble; yield its Records."""
+"""Read one input end to end: open, sniff, decode, assemble; yield its Records (and a trace input's spans)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from faultlens.errors import SourceError
-from faultlens.ingest.assembler import Assembler
+from faultlens.ingest.assembler import Assembler, Decode
 from faultlens.ingest.decode_json import decode_json_object, is_json_object_line, parse_json_line
 from faultlens.ingest.decode_logfmt import decode_logfmt_line
 from faultlens.ingest.decode_text import TextDecoder
 from faultlens.ingest.record import Record
 from faultlens.ingest.sniff import CRI_LINE, Detected, forced, sniff
 from faultlens.ingest.sources import InputRef, LineReader, looks_binary, open_input
+from faultlens.ingest.traces import SpanRecord
+from faultlens.ingest.traces_input import (
+    TRACE_FORMATS,
+    Needles,
+    ReplayStream,
+    TraceReadState,
+    read_head,
+    read_trace_items,
+    sniff_trace,
+)
 
 
 @dataclass(slots=True)
@@ -132,9 +142,31 @@ def format_name(detected: Detected) -> str:
 
 def read_records(ref: InputRef, result: ReadResult, input_format: str | None = None) -> Iterator[Record]:
     """Yield the records of one input; problems go to `result`, a SourceError only when nothing can be read."""
-    stream = open_input(ref)
+    for item in read_items(ref, result, input_format):
+        if isinstance(item, Record):
+            yield item
+
+
+def read_items(ref: InputRef, result: ReadResult, input_format: str | None = None,
+               needles: Needles | None = None) -> Iterator[Record | SpanRecord]:
+    """Yield the records of one input, and the spans of a trace input.
+
+    Trace formats are sniffed from the first bytes, before the binary check, since OTLP protobuf
+    is binary. With `needles`, only records whose first line holds one are decoded and yielded
+    (with the lines that continue them): reading for one request skips the rest cheaply.
+    """
+    raw = open_input(ref)
     path = ref.path
-    reader = LineReader(stream, path)
+    head = read_head(raw)
+    stream = ReplayStream(head, raw)
+    if input_format in TRACE_FORMATS:
+        trace_format: str | None = input_format
+    else:
+        trace_format = sniff_trace(head) if not input_format or input_format == "auto" else None
+    if trace_format is not None:
+        yield from _read_traces(stream, ref, trace_format, result, needles)
+        return
+    reader = LineReader(stream, path)  # type: ignore[arg-type]
     try:
         batches = reader.batches()
         first = next(batches, None)
@@ -147,7 +179,11 @@ def read_records(ref: InputRef, result: ReadResult, input_format: str | None = N
         detected = forced(input_format) if input_format and input_format != "auto" else sniff(first.lines)
         result.format = format_name(detected)
         decoder = make_decoder(path, detected, first.lines[:200])
-        assembler = Assembler(decoder.decode, decoder.orphan)
+        if needles is None:
+            assembler = Assembler(decoder.decode, decoder.orphan)
+        else:
+            prefilter = Prefilter(path, decoder.decode, needles)
+            assembler = prefilter.assembler = Assembler(prefilter.decode, decoder.orphan)
         feed = assembler.feed
         batch = first
         while batch is not None:
@@ -155,16 +191,59 @@ def read_records(ref: InputRef, result: ReadResult, input_format: str | None = N
             for line in batch.lines:
                 done = feed(line_no, line)
                 line_no += 1
-                if done is not None:
+                if done is not None and done.format != SKIPPED:
                     yield done
             result.lines = line_no - 1
             result.bytes_read += batch.bytes_read
             batch = next(batches, None)
         last = assembler.flush()
-        if last is not None:
+        if last is not None and last.format != SKIPPED:
             yield last
     finally:
         result.skipped_lines += reader.skipped_lines
         result.problems.extend(reader.problems)
         if not ref.is_stdin:
             stream.close()
+
+
+def _read_traces(stream: ReplayStream, ref: InputRef, trace_format: str, result: ReadResult,
+                 needles: Needles | None) -> Iterator[Record | SpanRecord]:
+    state = TraceReadState()
+    result.format = trace_format
+    try:
+        for item in read_trace_items(stream, ref.path, trace_format, state, result.problems, needles):  # type: ignore[arg-type]
+            result.head_hash, result.lines, result.bytes_read = state.head_hash, state.lines, state.bytes_read
+            yield item
+    finally:
+        result.head_hash, result.lines, result.bytes_read = state.head_hash, state.lines, state.bytes_read
+        result.skipped_lines += state.skipped
+        if not ref.is_stdin:
+            stream.close()
+
+
+SKIPPED = "skipped"
+"""The format of a stand-in record for lines a Prefilter did not decode; never yielded."""
+
+
+class Prefilter:
+    """Decode a line only when it holds a needle, or may continue a record whose first line did.
+
+    Other lines become stand-in records, so the assembler never joins them to a wanted record,
+    and decoding (the regex work) is spent only on the lines that matter.
+    """
+
+    def __init__(self, path: str, decode: Decode, needles: Needles) -> None:
+        self.path = path
+        self._decode = decode
+        self._needles = needles
+        self._matched_line = 0
+        self.assembler: Assembler | None = None
+
+    def decode(self, line_no: int, line: str) -> Record | None:
+        if self._needles.in_line(line):
+            self._matched_line = line_no
+            return self._decode(line_no, line)
+        current = self.assembler.current if self.assembler is not None else None
+        if current is not None and current.line == self._matched_line and self._decode(line_no, line) is None:
+            return None  # it continues the wanted record
+        return Record(self.path, line_no, SKIPPED, "")

@@ -15,7 +15,9 @@ CRI_LINE = re.compile(r"(?P<ts>\d{4}-\d\d-\d\dT\S+) (?P<stream>stdout|stderr) (?
 
 CONTAINER_FORMATS = ("docker", "cri")
 STRUCTURED_FORMATS = ("json", "logfmt")
-FORMAT_NAMES: tuple[str, ...] = ("auto", *STRUCTURED_FORMATS, *CONTAINER_FORMATS, "text", *BY_NAME)
+TRACE_FORMATS = ("otlp-json", "otlp-proto", "zipkin", "jaeger")
+"""Trace exports: recognised from an input's first bytes, before it is split into lines (ingest/traces_input.py)."""
+FORMAT_NAMES: tuple[str, ...] = ("auto", *STRUCTURED_FORMATS, *CONTAINER_FORMATS, "text", *TRACE_FORMATS, *BY_NAME)
 
 
 @dataclass(frozen=True, slots=True)
