@@ -176,3 +176,13 @@ def test_prefilter_keeps_the_stack_of_a_matching_line(tmp_path: Path) -> None:
     assert [r.line for r in records] == [2]
     assert records[0].extra == ["Traceback (most recent call last):", '  File "/srv/orders/app.py", line 3, in handle',
                                 "ValueError: bad total"]
+
+
+def test_json_keys_are_documented(run: dict[str, Any]) -> None:
+    """docs/traces.md names every key of the timeline JSON, its spans and its entries."""
+    from faultlens.report.timeline import timeline_json
+
+    doc = timeline_json(timeline_of(run, "trace", run["trace_id"]))
+    text = (Path(__file__).resolve().parents[1] / "docs" / "traces.md").read_text()
+    keys = set(doc) | set(doc["spans"][0]) | set(doc["entries"][0]) | set(doc["errors_began"])
+    assert [key for key in sorted(keys) if f"`{key}`" not in text and f"| `{key}" not in text] == []
