@@ -8,6 +8,7 @@ show a stretch without the issue before its first event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from faultlens.analysis.stats import median, poisson_sf, robust_z
@@ -78,17 +79,26 @@ def _unlikely_silence(rate_per_second: float, seconds: float) -> bool:
     return rate_per_second * seconds > SILENCE_EXPECTED_EVENTS
 
 
+def spike_z(count: int, prior: Sequence[int], z_threshold: float = SPIKE_Z) -> float | None:
+    """The robust z of `count` when it is a spike over the buckets before it, else None.
+
+    One definition for the report's trends and the server's live spike alerts, so both call the
+    same burst a spike.
+    """
+    if count < MIN_SPIKE_EVENTS or len(prior) < MIN_BASELINE_BUCKETS:
+        return None
+    z = robust_z(count, prior)
+    if z > z_threshold and poisson_sf(count, max(sum(prior) / len(prior), 0.1)) < SPIKE_P:
+        return z
+    return None
+
+
 def _spikes(counts: list[int], starts: list[datetime]) -> tuple[list[datetime], float]:
     found: list[datetime] = []
     best = 0.0
     for i, count in enumerate(counts):
-        if count < MIN_SPIKE_EVENTS:
-            continue
-        prior = counts[max(0, i - BASELINE_BUCKETS):i]
-        if len(prior) < MIN_BASELINE_BUCKETS:
-            continue
-        z = robust_z(count, prior)
-        if z > SPIKE_Z and poisson_sf(count, max(sum(prior) / len(prior), 0.1)) < SPIKE_P:
+        z = spike_z(count, counts[max(0, i - BASELINE_BUCKETS):i])
+        if z is not None:
             found.append(starts[i])
             best = max(best, z)
     return found, best

@@ -40,6 +40,10 @@ class CommitResult:
     committed_at: datetime | None = None
     projects: dict[str, str] = field(default_factory=dict)
     """The project each fingerprint of the batch was seen in (the last one, when several)."""
+    services: dict[str, str] = field(default_factory=dict)
+    """The service each fingerprint of the batch was seen in (the last one), for alert filters."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Each fingerprint's issue title as enrich made it, so an alert can name the issue."""
 
 
 AfterCommit = Callable[[CommitResult], None]
