@@ -45,7 +45,7 @@ def _span(obj: dict[str, Any], processes: dict[str, Any], path: str, line: int) 
     if trace_id is None or span_id is None or start is None:
         return None
     end = from_unix_micros(int(obj.get("startTime") or 0) + int(obj.get("duration") or 0)) or start
-    process = processes.get(obj.get("processID")) or obj.get("process") or {}
+    process = processes.get(str(obj.get("processID"))) or obj.get("process") or {}
     tags = key_values(obj.get("tags"))
     kind = str(tags.pop("span.kind", "") or "").lower()
     code = str(tags.pop("otel.status_code", "") or "").lower()
