@@ -350,12 +350,47 @@ class Trigger:
 
 
 @dataclass(slots=True)
+class TimelineEntry:
+    """One moment of an incident's story, on any service, with what shows it."""
+
+    time: datetime
+    service: str | None
+    what: str
+    evidence: str = ""
+
+
+@dataclass(slots=True)
+class ServiceImpact:
+    """One affected service during an incident: its role, onset, errors and error rates around it.
+
+    Rates are error records over all records (failing over all requests where an access log
+    counts them): `rate_before` over the hour before the incident, `rate_early` over its first
+    ten minutes (what the first notice can say), `rate_peak` in its worst minute, `rate_after`
+    after it ended (None while it lasts to the end of the data).
+    """
+
+    service: str
+    role: str
+    onset: datetime | None
+    errors: int
+    users: int
+    rate_before: float | None = None
+    rate_early: float | None = None
+    rate_peak: float | None = None
+    peak_at: datetime | None = None
+    rate_after: float | None = None
+
+
+@dataclass(slots=True)
 class Incident:
     """Error onsets clustered in time across services: one failure with a cause and its cascade.
 
     `affected_services` run in cascade order, the origin first. `root_cause_kind` is one of
     deploy, configuration, resource-exhaustion, downstream-timeout, dependency-failure,
-    race-condition, bad-input, security, infrastructure, unknown.
+    race-condition, bad-input, security, infrastructure, unknown. `status` is "ongoing" (errors
+    still elevated where the data ends), "mitigated" (a rollback or revert was seen and errors
+    fell) or "resolved"; severity, impacts, timeline, mitigation, contributing factors and action
+    items are what the incident notices are written from.
     """
 
     id: str
@@ -373,6 +408,13 @@ class Incident:
     errors: int = 0
     users: int = 0
     peak_error_rate: float | None = None
+    severity: str = "medium"
+    status: str = "ongoing"
+    impacts: list[ServiceImpact] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    mitigation: str | None = None
+    contributing_factors: list[str] = field(default_factory=list)
+    action_items: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

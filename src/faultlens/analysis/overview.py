@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from faultlens.analysis import classify
@@ -18,9 +19,11 @@ from faultlens.analysis.deliverables import build_deliverables
 from faultlens.analysis.deploys import deploy_impacts, release_deploys
 from faultlens.analysis.diagnose import Diagnoser
 from faultlens.analysis.impact import failed_share, impact
+from faultlens.analysis.incidents import build_incidents
 from faultlens.analysis.issues import list_issues
 from faultlens.analysis.patterns import periodic_seconds, tag_lifts
 from faultlens.analysis.rates import service_rates
+from faultlens.analysis.suspects import GitRepo, suspect_commits
 from faultlens.analysis.trends import build_trend
 from faultlens.model import Deploy, Diagnosis, IngestStats, Issue, Report
 from faultlens.store.base import Store
@@ -28,12 +31,15 @@ from faultlens.store.rows import aware_utc
 
 Diagnose = Callable[[Issue], Diagnosis | None]
 DELIVERABLE_ISSUES = 5
+SUSPECT_ISSUES = 25
 
 
 def build_report(store: Store, stats: IngestStats, since: datetime | None = None, until: datetime | None = None,
                  min_level: str | None = None, limit: int | None = None, extra_deploys: Sequence[Deploy] = (),
-                 diagnose: Diagnose | None = None, deliverable_issues: int = DELIVERABLE_ISSUES) -> Report:
-    """Run every analysis; `diagnose` defaults to the bundled knowledge base."""
+                 diagnose: Diagnose | None = None, deliverable_issues: int = DELIVERABLE_ISSUES,
+                 repo: Path | None = None) -> Report:
+    """Run every analysis; `diagnose` defaults to the bundled knowledge base; `repo`, a git clone, adds
+    suspect commits to the issues shown."""
     diagnose = diagnose or Diagnoser()
     issues = list_issues(store, since=since, until=until, min_level=min_level)
     totals = store.query("totals", since=since, until=until)[0]
@@ -74,6 +80,7 @@ def build_report(store: Store, stats: IngestStats, since: datetime | None = None
         issue.reach = impact(issue, reach.get(issue.fingerprint), share)
         issue.recommendations = _recommendations(issue)
     issues.sort(key=lambda i: (-(i.reach.priority if i.reach else 0.0), -i.count, i.fingerprint))
+    report.incidents = build_incidents(store, issues, report.deploys, service_minutes, start, end)
     shown = issues[:limit] if limit else issues
     leading = shown[:deliverable_issues]
     lines = defaultdict(list)
@@ -81,6 +88,10 @@ def build_report(store: Store, stats: IngestStats, since: datetime | None = None
         lines[row["fingerprint"]].append(row)
     for issue in leading:
         issue.deliverables = build_deliverables(issue, lines[issue.fingerprint], report.deploys)
+    if repo is not None:
+        git = GitRepo(repo)
+        for issue in shown[:SUSPECT_ISSUES]:
+            issue.suspect_commits = suspect_commits(issue, git)
     report.issues = shown
     return report
 

@@ -43,7 +43,7 @@ def analyze(
     deploys: Annotated[Path | None, typer.Option(
         "--deploys", help="Deploy markers: a CSV (service,release,time[,commit]) or JSON list.")] = None,
     repo: Annotated[Path | None, typer.Option(
-        "--repo", help="A git clone of the code: its tags become deploys.")] = None,
+        "--repo", help="A git clone of the code: its tags become deploys, and issues get suspect commits.")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="Settings file (default: faultlens.toml in the working directory, if any).")] = None,
     explain_grouping: Annotated[bool, typer.Option(
@@ -77,7 +77,8 @@ def analyze(
             extra += git_tag_deploys(repo, list(store.query("totals")[0]["services"] or []),
                                      _releases_by_service(store))
         report = build_report(store, stats, since=window[0], until=window[1],
-                              limit=None if output_format is OutputFormat.json else limit, extra_deploys=extra)
+                              limit=None if output_format is OutputFormat.json else limit, extra_deploys=extra,
+                              repo=repo)
     finally:
         store.close()
     if output_format is OutputFormat.table:

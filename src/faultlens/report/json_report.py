@@ -12,9 +12,12 @@ from faultlens.model import (
     DeployImpact,
     Diagnosis,
     Event,
+    Incident,
     Issue,
     Report,
+    SuspectCommit,
     Trend,
+    Why,
     exception_dict,
 )
 
@@ -90,7 +93,49 @@ def issue_json(issue: Issue) -> dict[str, Any]:
         "recommendations": issue.recommendations,
         "deliverables": deliverables_json(issue.deliverables) if issue.deliverables else None,
         "grouping": issue.grouping,
+        "suspect_commits": [suspect_commit_json(c) for c in issue.suspect_commits],
         "sample": event_json(issue.sample) if issue.sample else None,
+    }
+
+
+def suspect_commit_json(commit: SuspectCommit) -> dict[str, Any]:
+    return {"sha": commit.sha, "author": commit.author, "date": _time(commit.date), "message": commit.message,
+            "files": commit.files, "reason": commit.reason, "score": commit.score}
+
+
+def whys_json(whys: list[Why]) -> list[dict[str, Any]]:
+    return [{"answer": w.answer, "evidence": w.evidence} for w in whys]
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    trigger = incident.trigger
+    return {
+        "id": incident.id,
+        "start": _time(incident.start),
+        "end": _time(incident.end),
+        "status": incident.status,
+        "severity": incident.severity,
+        "origin_service": incident.origin_service,
+        "root_cause": {"kind": incident.root_cause_kind, "summary": incident.root_cause_summary},
+        "trigger": {"kind": trigger.kind, "service": trigger.service, "release": trigger.release,
+                    "time": _time(trigger.time), "description": trigger.description},
+        "affected_services": incident.affected_services,
+        "issues": incident.issues,
+        "errors": incident.errors,
+        "users": incident.users,
+        "peak_error_rate": incident.peak_error_rate,
+        "services": [{"service": i.service, "role": i.role, "onset": _time(i.onset), "errors": i.errors,
+                      "users": i.users, "rate_before": i.rate_before, "rate_early": i.rate_early,
+                      "rate_peak": i.rate_peak, "peak_at": _time(i.peak_at), "rate_after": i.rate_after}
+                     for i in incident.impacts],
+        "evidence": incident.evidence,
+        "five_whys": whys_json(incident.five_whys),
+        "timeline": [{"time": _time(e.time), "service": e.service, "what": e.what, "evidence": e.evidence}
+                     for e in incident.timeline],
+        "mitigation": incident.mitigation,
+        "contributing_factors": incident.contributing_factors,
+        "action_items": incident.action_items,
+        "deliverables": deliverables_json(incident.deliverables) if incident.deliverables else None,
     }
 
 
@@ -124,7 +169,7 @@ def deliverables_json(d: Deliverables) -> dict[str, Any]:
     return {
         "error_summary": d.summary,
         "root_cause": d.root_cause,
-        "five_whys": [{"answer": w.answer, "evidence": w.evidence} for w in d.five_whys],
+        "five_whys": whys_json(d.five_whys),
         "evidence": d.evidence,
         "immediate_fix": d.immediate_fix,
         "fix_code": d.fix_code,
@@ -176,6 +221,7 @@ def report_json(report: Report) -> dict[str, Any]:
                            "error_rate": r.error_rate, "requests": r.requests, "failed_requests": r.failed_requests,
                            "failed_share": r.failed_share} for r in report.service_rates],
         "deploys": [deploy_json(d) for d in report.deploys],
+        "incidents": [incident_json(incident) for incident in report.incidents],
         "issues": [issue_json(issue) for issue in report.issues],
     }
 

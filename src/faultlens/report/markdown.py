@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from faultlens.model import Deliverables, Issue, Report
+from faultlens.model import Deliverables, Incident, Issue, Report
 
 
 def _t(value: datetime | None) -> str:
@@ -65,10 +65,31 @@ def render_markdown(report: Report) -> str:
             p = f"{impact.p_value:.2g}" if impact.p_value is not None else "-"
             lines.append(f"| {_t(deploy.time)} | {deploy.service} | {_cell(change)} | {_rate(impact.rate_before)} | "
                          f"{_rate(impact.rate_after)} | {p} | {len(impact.suspected_issues)} |")
+    if report.incidents:
+        lines += ["", "## Incidents"]
+        for incident in report.incidents:
+            lines += ["", *_incident_section(incident)]
     for rank, issue in enumerate(report.issues, start=1):
         if issue.deliverables is not None:
             lines += ["", *_issue_section(rank, issue, issue.deliverables)]
     return "\n".join(lines) + "\n"
+
+
+def _incident_section(incident: Incident) -> list[str]:
+    trigger = incident.trigger
+    out = [f"### {incident.id}: {incident.origin_service or 'unknown origin'} ({incident.root_cause_kind})", "",
+           f"{_t(incident.start)} to {_t(incident.end)} · severity **{incident.severity}** · {incident.status} · "
+           f"{incident.errors:,} errors · {incident.users:,} users  ",
+           f"Cascade: {' → '.join(incident.affected_services)}  ",
+           f"Trigger: {_cell(trigger.description or '-') if trigger.kind else 'none found'}"
+           + (f" ({trigger.kind}, {_t(trigger.time)})" if trigger.kind else ""), "",
+           _cell(incident.root_cause_summary), ""]
+    for number, why in enumerate(incident.five_whys, start=1):
+        out.append(f"{number}. **Why?** {_cell(why.answer)}  ")
+        out.append(f"   Evidence: {_cell('; '.join(why.evidence))}")
+    out += ["", "Evidence:", ""]
+    out += [f"- {_cell(item)}" for item in incident.evidence]
+    return out
 
 
 def _issue_section(rank: int, issue: Issue, d: Deliverables) -> list[str]:
@@ -98,4 +119,8 @@ def _issue_section(rank: int, issue: Issue, d: Deliverables) -> list[str]:
                          ("Monitoring recommendations", d.monitoring), ("Runbook", d.runbook)):
         out += ["", f"### {title}", ""]
         out += [f"{n}. {_cell(item)}" for n, item in enumerate(items, start=1)]
+    if issue.suspect_commits:
+        out += ["", "### Suspect commits", ""]
+        out += [f"- `{c.sha[:10]}` {_t(c.date)} {_cell(c.author)}: {_cell(c.message)} — {_cell(c.reason)}"
+                for c in issue.suspect_commits]
     return out

@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from faultlens.model import DeployImpact, Issue, Report
+from faultlens.model import DeployImpact, Incident, Issue, Report
 
 LEVEL_STYLE = {"fatal": "bold white on red", "error": "red", "warning": "yellow", "info": "cyan", "debug": "dim"}
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "dim"}
@@ -43,6 +43,8 @@ def render_terminal(report: Report, console: Console, details: int = 3) -> None:
         console.print(f"[dim]{hidden} more issues; use --limit or --format json[/dim]")
     if report.deploys:
         console.print(_deploys_table(report.deploys))
+    for incident in report.incidents:
+        console.print(_incident_panel(incident))
     for rank, issue in enumerate(report.issues[:details], start=1):
         if issue.deliverables is not None:
             console.print(_deliverables_panel(rank, issue))
@@ -88,6 +90,25 @@ def _deploys_table(deploys: list[DeployImpact]) -> Table:
     return table
 
 
+def _incident_panel(incident: Incident) -> Panel:
+    trigger = incident.trigger
+    text = Text()
+    text.append(f"{_t(incident.start)} → {_t(incident.end)} UTC · severity {incident.severity} · {incident.status} · "
+                f"{incident.errors:,} errors · {incident.users:,} users\n")
+    text.append("Cascade: ", style="bold")
+    text.append(" → ".join(incident.affected_services) + "\n")
+    text.append("Trigger: ", style="bold")
+    text.append((f"{trigger.description} ({_t(trigger.time)})" if trigger.kind else "none found") + "\n")
+    text.append(incident.root_cause_summary + "\n")
+    text.append("Five whys\n", style="bold")
+    for number, why in enumerate(incident.five_whys, start=1):
+        text.append(f"  {number}. {why.answer}\n")
+        for item in why.evidence[:1]:
+            text.append(f"     evidence: {_short(item, 140)}\n", style="dim")
+    title = f"Incident {incident.id}: {incident.origin_service or 'unknown origin'} ({incident.root_cause_kind})"
+    return Panel(text, title=escape(title), title_align="left", border_style="red", expand=True)
+
+
 def _deliverables_panel(rank: int, issue: Issue) -> Panel:
     d = issue.deliverables
     assert d is not None
@@ -116,6 +137,9 @@ def _deliverables_panel(rank: int, issue: Issue) -> Panel:
     section("Preventive measures", d.prevention)
     section("Monitoring", d.monitoring)
     section("Runbook", d.runbook)
+    if issue.suspect_commits:
+        section("Suspect commits", [f"{c.sha[:10]} {c.date:%Y-%m-%d} {c.author}: {c.message} — {c.reason}"
+                                    for c in issue.suspect_commits])
     title = f"#{rank} {_short(issue.title, 90)}"
     return Panel(Group(*parts), title=escape(title), title_align="left", expand=True)
 

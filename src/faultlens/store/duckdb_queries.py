@@ -116,6 +116,62 @@ QUERIES: dict[str, str] = {
             WHERE list_contains($fingerprints, fingerprint)) WHERE n <= 3 ORDER BY fingerprint, timestamp
     """,
     "set_issue_status": "UPDATE issues SET status = $status WHERE fingerprint = $fingerprint",
+    "service_error_minutes": f"""
+        SELECT service, date_trunc('minute', timestamp) AS minute, fingerprint,
+               count(*) FILTER (WHERE level IN ('error', 'fatal')) AS errors,
+               count(*) FILTER (WHERE level = 'warning') AS warnings,
+               min(timestamp) AS first, max(timestamp) AS last
+        FROM events WHERE service IS NOT NULL AND {WINDOW_FILTER}
+        GROUP BY ALL ORDER BY minute
+    """,
+    "failing_requests": f"""
+        SELECT request, list(service ORDER BY first) AS services, list(first ORDER BY first) AS firsts,
+               list(fingerprints ORDER BY first) AS fingerprints
+        FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first,
+                     list(DISTINCT fingerprint) AS fingerprints
+              FROM events
+              WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
+                AND service IS NOT NULL AND {WINDOW_FILTER}
+              GROUP BY ALL)
+        GROUP BY request HAVING count(*) >= 2 ORDER BY min(first) LIMIT 20000
+    """,
+    "service_messages": f"""
+        SELECT service, fingerprint, coalesce(template, message) AS template, any_value(message) AS message,
+               any_value(exc_value) AS exc_value, any_value(http_status) AS http_status, count(*) AS events,
+               min(timestamp) AS first, max(timestamp) AS last
+        FROM events WHERE level IN ('warning', 'error', 'fatal') AND list_contains($services, service)
+          AND {WINDOW_FILTER}
+        GROUP BY ALL ORDER BY events DESC LIMIT 5000
+    """,
+    "served_paths": """
+        SELECT service, http_path, count(*) AS events FROM events
+        WHERE http_path IS NOT NULL AND service IS NOT NULL GROUP BY ALL
+    """,
+    "incident_reach": f"""
+        SELECT service, count(*) AS events,
+               count(DISTINCT coalesce(user_id, session_id, user_ip)) AS users
+        FROM events WHERE list_contains($fingerprints, fingerprint) AND {WINDOW_FILTER}
+        GROUP BY ALL
+    """,
+    "incident_users": f"""
+        SELECT count(DISTINCT coalesce(user_id, session_id, user_ip)) AS users, count(*) AS events
+        FROM events WHERE list_contains($fingerprints, fingerprint) AND {WINDOW_FILTER}
+    """,
+    "failing_trace_spans": """
+        WITH failing AS (
+            SELECT DISTINCT trace_id FROM spans
+            WHERE (lower(coalesce(status, '')) LIKE '%error%' OR status = '2'
+                   OR try_cast(json_extract_string(attributes, '$."http.status_code"') AS INTEGER) >= 500
+                   OR try_cast(json_extract_string(attributes, '$."http.response.status_code"') AS INTEGER) >= 500)
+              AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start <= $until)
+            LIMIT 5000)
+        SELECT s.trace_id, s.span_id, s.parent_span_id, s.service, s.name, s.kind, s.start, s."end", s.status,
+               s.status_message,
+               coalesce(try_cast(json_extract_string(s.attributes, '$."http.status_code"') AS INTEGER),
+                        try_cast(json_extract_string(s.attributes, '$."http.response.status_code"') AS INTEGER))
+                   AS http_status
+        FROM spans s JOIN failing USING (trace_id) ORDER BY s.trace_id, s.start
+    """,
 }
 
 QUERY_PARAMS: dict[str, tuple[str, ...]] = {
@@ -135,4 +191,11 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "tag_counts": ("since", "until"),
     "recent_lines": ("fingerprints",),
     "set_issue_status": ("status", "fingerprint"),
+    "service_error_minutes": ("since", "until"),
+    "failing_requests": ("since", "until"),
+    "service_messages": ("since", "until", "services"),
+    "served_paths": (),
+    "incident_reach": ("since", "until", "fingerprints"),
+    "incident_users": ("since", "until", "fingerprints"),
+    "failing_trace_spans": ("since", "until"),
 }
