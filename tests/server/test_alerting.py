@@ -54,10 +54,13 @@ class Webhook:
                 status = owner.statuses.pop(0) if owner.statuses else 200
                 if status == 200:
                     owner.bodies.append(json.loads(body))
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except ConnectionError:
+                    pass  # the sender gave up waiting (the slow-webhook test)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -152,7 +152,10 @@ def test_runner_submits_failures_and_logs_recovery(service: Service, caplog: pyt
         await _until(lambda: any(e.tags["probe.failure"] == "refused" for batch, _ in ingest.submitted for e in batch))
         service.set("healthy")
         await _until(lambda: runner.states["checkout"].failing_since is None)
-        await runner.stop()
+        tasks = list(runner.tasks)
+        runner.stop()
+        await asyncio.wait(tasks, timeout=5)
+        assert all(task.done() for task in tasks)
         return runner
 
     with caplog.at_level(logging.INFO, logger="faultlens.probes"):
@@ -172,7 +175,6 @@ def test_full_ingest_queue_is_logged_not_raised(service: Service, caplog: pytest
     service.set("failing")
     runner = ProbeRunner([Probe("checkout", service.url)], ingest)
     runner.record(run(check_once(runner.probes[0])))
-    run(runner.client.aclose())
     assert any("ingest queue full" in message for message in caplog.messages)
 
 

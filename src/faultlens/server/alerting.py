@@ -19,7 +19,10 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from starlette.applications import Starlette
+
 from faultlens.analysis.trends import BASELINE_BUCKETS, MIN_BASELINE_BUCKETS, MIN_SPIKE_EVENTS, SPIKE_Z, spike_z
+from faultlens.server.config import ServerConfig
 from faultlens.server.hooks import CommitResult
 from faultlens.server.tables import TableReader
 from faultlens.server.webhooks import (
@@ -310,3 +313,15 @@ def read_alert_settings(server: Mapping[str, Any], path: str | None = None) -> A
             int(read.number(table, where, "cooldown", DEFAULT_COOLDOWN_MINUTES, minimum=0, integer=True)),
             int(read.number(table, where, "min_records", DEFAULT_MIN_RECORDS, minimum=1, integer=True))))
     return AlertSettings(tuple(rules), tuple(targets), networks)
+
+
+def install_alerting(app: Starlette, config: ServerConfig) -> Alerting | None:
+    """Check the alert settings and hook alerting onto the app's commits; None when no rule is set."""
+    settings = read_alert_settings({"alerts": list(config.alerts), "webhooks": list(config.webhooks),
+                                    "webhook_allowed_networks": list(config.webhook_allowed_networks)})
+    if not settings.rules:
+        return None
+    alerting = Alerting(settings)
+    app.state.after_commit.append(alerting)
+    app.state.on_stop.append(alerting.close)
+    return alerting

@@ -10,7 +10,6 @@ Probes run as tasks on the server's event loop, so they cost no threads; a recov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -19,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from starlette.applications import Starlette
 
 from faultlens.model import Event, Source
+from faultlens.server.config import ServerConfig
 from faultlens.server.hooks import EventSubmitter, Overloaded
 from faultlens.server.tables import TableReader
 
@@ -139,38 +140,33 @@ class ProbeRunner:
 
     probes: Sequence[Probe]
     ingest: EventSubmitter
-    client: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(follow_redirects=False))
     states: dict[str, ProbeState] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> None:
-        """Start one task per probe; call from the server's lifespan, inside its loop."""
+        """Start one task per probe; call inside the server's loop (its lifespan's start hooks)."""
+        loop = asyncio.get_running_loop()
         for probe in self.probes:
             self.states[probe.name] = ProbeState()
-            self.tasks.append(asyncio.get_running_loop().create_task(self._run(probe), name=f"probe-{probe.name}"))
+            self.tasks.append(loop.create_task(self._run(probe), name=f"probe-{probe.name}"))
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
+        """Cancel the probes; each closes its connections as it ends."""
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         self.tasks.clear()
-        await self.client.aclose()
 
     async def _run(self, probe: Probe) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time()
-        while True:
-            try:
-                self.record(await check(self.client, probe))
-            except Exception:
-                log.exception("probe %s: the check itself failed", probe.name)
-            due += probe.interval_seconds
-            now = loop.time()
-            if due < now:
-                due = now
-            await asyncio.sleep(due - now)
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            while True:
+                try:
+                    self.record(await check(client, probe))
+                except Exception:
+                    log.exception("probe %s: the check itself failed", probe.name)
+                due = max(due + probe.interval_seconds, loop.time())
+                await asyncio.sleep(due - loop.time())
 
     def record(self, result: ProbeResult) -> None:
         """Keep the probe's state, submit a failure as an event, and log when it starts failing or recovers."""
@@ -224,3 +220,14 @@ def read_probes(server: Mapping[str, object], path: str | None = None) -> tuple[
         raise read.fail("server.probes", f"each probe needs its own name (it becomes the event's service); found "
                         f"{names}")
     return tuple(probes)
+
+
+def install_probes(app: Starlette, config: ServerConfig) -> ProbeRunner | None:
+    """Check `[[server.probes]]` and run them with the app; None when there are none."""
+    probes = read_probes({"probes": list(config.probes)})
+    if not probes:
+        return None
+    runner = ProbeRunner(probes, app.state.ingest)
+    app.state.on_start.append(runner.start)
+    app.state.on_stop.append(runner.stop)
+    return runner
