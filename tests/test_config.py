@@ -114,8 +114,9 @@ def test_errors_name_file_line_key_and_expectation(tmp_path: Path, text: str, ex
 
 
 def test_every_setting_is_documented() -> None:
-    """docs/grouping.md names every key of faultlens.toml."""
-    docs = (REPO / "docs" / "grouping.md").read_text()
+    """The docs name every key of faultlens.toml: docs/grouping.md the grouping ones, docs/server.md and
+    docs/alerting.md those of [server]."""
+    docs = "".join((REPO / "docs" / name).read_text() for name in ("grouping.md", "server.md", "alerting.md"))
     for setting in SETTINGS:
         leaf = re.sub(r"^.*[.\]]", "", setting.key)
         section = setting.key.split(".")[0]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from faultlens.commands import alerts, analyze, app, err, explain, query, templates
+from faultlens.commands import alerts, analyze, app, err, explain, incident, projects, query, serve, templates, tokens
+from faultlens.commands import timeline as timeline_command
 from faultlens.errors import FaultlensError
 
-COMMANDS = (analyze, explain, templates, query, alerts)
+COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident)
 """The command modules, imported for their registration on `app`; docs/cli.md documents each."""
 
 def main() -> None:

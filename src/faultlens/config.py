@@ -17,6 +17,7 @@ from typing import Any
 
 from faultlens.errors import ConfigError
 from faultlens.grouping.rules import EVENT_FIELDS, PLACEHOLDER, FingerprintRule, GroupingConfig, StackRule
+from faultlens.model import LEVELS
 
 CONFIG_FILE = "faultlens.toml"
 
@@ -52,7 +53,65 @@ SETTINGS: tuple[Setting, ...] = (
             "Matching events form one issue keyed by this text instead of the default fingerprint."),
     Setting("fingerprint.rules[].extra", "a list of strings, {field} placeholders allowed",
             "Parts added to the default fingerprint, splitting its issue by them."),
+    Setting("server.host", "a host name or address", "Where `faultlens serve` listens (default 127.0.0.1)."),
+    Setting("server.port", "a port number", "The port `faultlens serve` listens on (default 8000)."),
+    Setting("server.db", "a path", "The store the server owns (default .faultlens/faultlens.duckdb)."),
+    Setting("server.public_url", "a URL", "How SDKs reach the server, for the DSNs `faultlens projects` prints."),
+    Setting("server.spool_dir", "a path", "The write-ahead spool of accepted requests (default: the store's path "
+            "+ .spool)."),
+    Setting("server.min_level", "debug, info, warning, error or fatal",
+            "Lowest level a log record must have to be kept as an event; SDK events are always kept."),
+    Setting("server.max_body_bytes", "a positive whole number", "Largest request body, as sent (413 past it)."),
+    Setting("server.max_decompressed_bytes", "a positive whole number",
+            "Largest request body once inflated (413 past it): guards against compression bombs."),
+    Setting("server.max_event_bytes", "a positive whole number", "Largest single event or envelope item."),
+    Setting("server.queue_size", "a positive whole number",
+            "Accepted requests waiting for the writer; past it, 503 with Retry-After."),
+    Setting("server.rate_per_key", "a number of events per second (0 for no limit)",
+            "Average rate each project key may send at; past it, 429 with Retry-After."),
+    Setting("server.rate_burst", "a positive whole number", "Events a key may send at once above its rate."),
+    Setting("server.batch_requests", "a positive whole number",
+            "Accepted requests the writer commits at most in one batch."),
+    Setting("server.batch_wait_seconds", "a number of seconds",
+            "How long the writer waits to fill a batch before committing what it has."),
+    # Alerts and probes (docs/alerting.md): read by faultlens/server/alerting.py and probes.py.
+    Setting("server.webhook_allowed_networks", "a list of networks (\"10.0.0.0/8\")",
+            "Private or loopback networks alert webhooks may be in; any other such address is refused."),
+    Setting("server.webhooks[].name", "a string", "How alert rules name this webhook."),
+    Setting("server.webhooks[].url", "an http:// or https:// URL", "Where alerts are posted."),
+    Setting("server.webhooks[].format", "json or slack", "The generic JSON payload, or Slack's text and blocks."),
+    Setting("server.webhooks[].max_per_minute", "a whole number", "Alerts sent at most per minute (default 30)."),
+    Setting("server.webhooks[].timeout", "a number of seconds", "How long one try waits for an answer (default 5)."),
+    Setting("server.alerts[].kind", "new_issue, regression, spike or error_rate", "What the rule watches."),
+    Setting("server.alerts[].services", "a list of globs", "Only issues or services whose service matches."),
+    Setting("server.alerts[].projects", "a list of globs", "Only issues of matching projects."),
+    Setting("server.alerts[].threshold", "a number",
+            "spike: robust standard deviations above the baseline (default 3); error_rate: a fraction (0.05)."),
+    Setting("server.alerts[].window", "a whole number of minutes",
+            "spike: the window compared with its baseline (default 10); error_rate: the window (default 5)."),
+    Setting("server.alerts[].cooldown", "a whole number of minutes",
+            "One alert per issue (or service) per kind per webhook in this time (default 60)."),
+    Setting("server.alerts[].min_records", "a whole number",
+            "error_rate: records the window needs before a rate is judged (default 20)."),
+    Setting("server.alerts[].webhooks", "a list of webhook names", "Where the rule's alerts go."),
+    Setting("server.probes[].name", "a string", "The probe, and the service its failures are events of."),
+    Setting("server.probes[].url", "an http:// or https:// URL", "What to call: a /health, /ready or any URL."),
+    Setting("server.probes[].method", "GET, HEAD, POST, PUT or OPTIONS", "The request method (default GET)."),
+    Setting("server.probes[].interval", "a number of seconds", "Time between checks (default 30, at least 1)."),
+    Setting("server.probes[].expected_status", "a status or a list of them", "Good answers (default 200)."),
+    Setting("server.probes[].latency_threshold_ms", "a number of milliseconds",
+            "A good answer slower than this is a warning event."),
+    Setting("server.probes[].timeout", "a number of seconds", "No answer in this time is an error (default 5)."),
+    Setting("server.probes[].project", "a project name", "The project the events go to (default: default)."),
 )
+
+SERVER_KINDS: dict[str, type | tuple[type, ...]] = {
+    "host": str, "port": int, "db": str, "public_url": str, "spool_dir": str, "min_level": str,
+    "max_body_bytes": int, "max_decompressed_bytes": int, "max_event_bytes": int, "queue_size": int,
+    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_wait_seconds": (int, float),
+    "probes": list, "alerts": list, "webhooks": list, "webhook_allowed_networks": list,
+}
+"""The Python type each `[server]` key must have; numbers must also be positive (rate_per_key may be 0)."""
 
 _EXPECTED = {setting.key: setting.expected for setting in SETTINGS}
 
@@ -63,6 +122,8 @@ class Config:
 
     path: Path | None = None
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
+    server: Mapping[str, Any] = field(default_factory=dict)
+    """The `[server]` table, checked against SETTINGS; faultlens/server/config.py reads it."""
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
@@ -90,7 +151,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"not valid TOML: {exc}; see https://toml.io for the syntax", path=str(path),
                           line=int(line.group(1)) if line else None) from None
     reader = _Reader(text, path)
-    reader.known(data, "", ("stacktrace", "fingerprint"))
+    reader.known(data, "", ("stacktrace", "fingerprint", "server"))
     stack = reader.table(data, "stacktrace")
     reader.known(stack, "stacktrace", ("app_packages", "rules"))
     fingerprint = reader.table(data, "fingerprint")
@@ -99,7 +160,8 @@ def parse_config(text: str, path: Path) -> Config:
     stack_rules = tuple(reader.stack_rule(rule, n) for n, rule in reader.rules(stack, "stacktrace.rules"))
     fingerprint_rules = tuple(reader.fingerprint_rule(rule, n)
                               for n, rule in reader.rules(fingerprint, "fingerprint.rules"))
-    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules))
+    server = reader.server(reader.table(data, "server"))
+    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules), server)
 
 
 class _Reader:
@@ -130,6 +192,25 @@ class _Reader:
             raise self.fail(key, f"expected {_EXPECTED[_generic(key)]} (non-empty strings), found {_shown(value)}",
                             line)
         return value
+
+    def server(self, table: dict[str, Any]) -> dict[str, Any]:
+        line = self.section_line("server")
+        self.known(table, "server", tuple(SERVER_KINDS), line)
+        for key, value in table.items():
+            kind = SERVER_KINDS[key]
+            wrong = not isinstance(value, kind) or isinstance(value, bool)
+            if not wrong and isinstance(value, int | float) and not isinstance(value, bool):
+                wrong = value < 0 or (value == 0 and key != "rate_per_key")
+            if not wrong and key == "min_level":
+                wrong = value not in LEVELS
+            if wrong:
+                expected = _EXPECTED.get(f"server.{key}", f"an array of tables ([[server.{key}]])")
+                raise self.fail(f"server.{key}", f"expected {expected}, found {_shown(value)}", line)
+        return table
+
+    def section_line(self, name: str) -> int | None:
+        pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        return next((index for index, text in enumerate(self.lines, start=1) if pattern.match(text)), None)
 
     def rules(self, table: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
         value = table.get("rules", [])

@@ -20,10 +20,11 @@ from faultlens.grouping.session import STATE_NAME, GroupingSession
 from faultlens.ingest.changes import config_change
 from faultlens.ingest.extract import Extractor
 from faultlens.ingest.fieldmap import peek
-from faultlens.ingest.reader import ReadResult, read_records
+from faultlens.ingest.reader import ReadResult, read_items
 from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
-from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, VolumeBucket
+from faultlens.ingest.traces import SpanRecord, extract_event, span_error_event
+from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, Span, VolumeBucket
 from faultlens.store.base import SourceState, Store
 from faultlens.times import minute_of, parse_timestamp
 
@@ -34,6 +35,18 @@ _GENERIC_STEMS = frozenset({"app", "application", "error", "errors", "access", "
 
 Progress = Callable[[int], None]
 """Called with the number of bytes read since the last call."""
+
+
+@dataclass(slots=True)
+class Flushed:
+    """What one flush wrote: the events (with their issues' fingerprints) and the record counts."""
+
+    events: list[Event]
+    volume: list[VolumeBucket]
+
+
+OnFlush = Callable[[Flushed], None]
+"""Called after each flush that wrote events or counts (the server reports them to its hooks)."""
 
 
 @dataclass(slots=True)
@@ -62,9 +75,11 @@ class Ingestor:
     """Reads inputs into a store; keeps what it saw in `stats` even when interrupted."""
 
     def __init__(self, store: Store, options: IngestOptions, progress: Progress | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, on_flush: OnFlush | None = None) -> None:
         self.store = store
         self.options = options
+        self.project = options.project
+        self.on_flush = on_flush
         self.progress = progress
         self.warn = warn or (lambda message: None)
         self.stats = IngestStats()
@@ -72,6 +87,7 @@ class Ingestor:
         self.chain = options.chain or default_chain(self.grouping)
         self.min_rank = LEVEL_RANK[options.min_level]
         self._pending: list[Event] = []
+        self._spans: list[Span] = []
         self._volume: dict[tuple[str, str | None, str | None, datetime, str], VolumeBucket] = {}
         self._changes: list[Deploy] = []
 
@@ -99,15 +115,19 @@ class Ingestor:
         resume = 0
         reported = 0
         try:
-            for record in read_records(ref, result, self.options.input_format):
+            for record in read_items(ref, result, self.options.input_format):
                 if not head_hash:
                     head_hash = result.head_hash
                     resume = previous.lines if previous and previous.head_hash == head_hash else 0
                 self.stats.records += 1
                 seen_lines = record.line
-                if record.line > resume:
+                if isinstance(record, SpanRecord):
+                    if record.line > resume:  # spans have no id of their own in the store: resume, never re-add
+                        self._keep_span(record)
+                elif record.line > resume:
                     self._count(record, default_service)
-                if LEVEL_RANK.get(record.level or "info", 1) >= self.min_rank or record.extra:
+                if isinstance(record, Record) and (LEVEL_RANK.get(record.level or "info", 1) >= self.min_rank
+                                                   or record.extra):
                     self._keep(record, extract)
                 if self.progress and result.bytes_read != reported:
                     self.progress(result.bytes_read - reported)
@@ -128,15 +148,69 @@ class Ingestor:
             self.flush()
             self.store.record_source(SourceState(path, head_hash, max(seen_lines, result.lines)), result.format)
 
+    def ingest(self, items: Iterable[Record | SpanRecord | Event], project: str, extract: Extractor) -> None:
+        """Items already decoded (the server's door): counted and kept as a file's records are.
+
+        Events built elsewhere (an SDK's, a probe's) are kept whatever their level: they were sent
+        to be seen. Call `flush` to write them.
+        """
+        self.project = project
+        try:
+            for item in items:
+                self.stats.records += 1
+                if isinstance(item, Event):
+                    bucket = self._bucket(item.service or extract.default_service or "unknown", item.host,
+                                          item.release, item.timestamp.astimezone(UTC).replace(second=0, microsecond=0),
+                                          item.level)
+                    bucket.count += 1
+                    self._keep_event(item, check_level=False)
+                elif isinstance(item, SpanRecord):
+                    self._keep_span(item)
+                else:
+                    self._count(item, extract.default_service)
+                    if LEVEL_RANK.get(item.level or "info", 1) >= self.min_rank or item.extra:
+                        self._keep(item, extract)
+        finally:
+            self.project = self.options.project
+
     def _keep(self, record: Record, extract: Extractor) -> None:
-        event = run_chain(self.chain, extract(record))
-        if LEVEL_RANK[event.level] < self.min_rank:
+        self._keep_event(extract_event(extract, record))
+
+    def _keep_event(self, event: Event, check_level: bool = True) -> None:
+        event = run_chain(self.chain, event)
+        if check_level and LEVEL_RANK[event.level] < self.min_rank:
             return
-        event.project = self.options.project
+        event.project = self.project
         self.stats.events += 1
         self._pending.append(event)
         if len(self._pending) >= BATCH_EVENTS:
             self.flush()
+
+    def _keep_span(self, item: SpanRecord) -> None:
+        """Store the span; a request entering a service is counted as one; a failing span is an error event."""
+        span = item.span
+        self._spans.append(span)
+        if item.entry:
+            host, release = item.resource.get("host.name"), item.resource.get("service.version")
+            bucket = self._bucket(span.service or "unknown", str(host) if host else None,
+                                  str(release) if release else None, span.start.replace(second=0, microsecond=0),
+                                  "error" if item.failed else "info")
+            bucket.count += 1
+            bucket.requests += 1
+            bucket.failed_requests += item.failed
+        event = span_error_event(item)
+        if event is not None:
+            self._keep_event(event)
+        if len(self._spans) >= BATCH_EVENTS:
+            self.flush()
+
+    def _bucket(self, service: str, host: str | None, release: str | None, minute: datetime,
+                level: str) -> VolumeBucket:
+        key = (service, host, release, minute, level)
+        bucket = self._volume.get(key)
+        if bucket is None:
+            bucket = self._volume[key] = VolumeBucket(service, minute, level, host, release)
+        return bucket
 
     def _count(self, record: Record, default_service: str | None) -> None:
         minute = minute_of(record.ts_text)
@@ -144,10 +218,7 @@ class Ingestor:
             return
         service, host, release = _record_origin(record)
         service = service or default_service or "unknown"
-        key = (service, host, release, minute, record.level or "info")
-        bucket = self._volume.get(key)
-        if bucket is None:
-            bucket = self._volume[key] = VolumeBucket(service, minute, key[4], host, release)
+        bucket = self._bucket(service, host, release, minute, record.level or "info")
         bucket.count += 1
         if record.message:
             change = config_change(service, record.message, parse_timestamp(record.ts_text) or minute)
@@ -160,16 +231,24 @@ class Ingestor:
 
     def flush(self) -> None:
         """Write what is pending; called per batch, per file, and when the run ends or is interrupted."""
+        flushed = Flushed([], [])
         if self._pending:
             batch, self._pending = self._pending, []
             self.store.add_issue_aliases(self.grouping.assign_issues(batch, self.store.issue_aliases))
             self.stats.events_new += self.store.append_events(batch)
+            flushed.events = batch
+        if self._spans:
+            spans, self._spans = self._spans, []
+            self.store.append_spans(spans)
         if self._volume:
             buckets, self._volume = list(self._volume.values()), {}
             self.store.append_volume(buckets)
+            flushed.volume = buckets
         if self._changes:
             changes, self._changes = self._changes, []
             self.store.append_deploys(changes)
+        if self.on_flush is not None and (flushed.events or flushed.volume):
+            self.on_flush(flushed)
 
     def _skip(self, error: FaultlensError) -> None:
         self.stats.skipped_inputs += 1

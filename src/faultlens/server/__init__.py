@@ -1,1 +1,1 @@
-"""The `faultlens serve` server: receivers for SDKs, OTLP and log shippers, the API, and the writer that owns the store."""
+"""`faultlens serve`: receivers for SDKs, OTLP and log shippers, the API, and the writer that owns the store."""

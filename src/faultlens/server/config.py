@@ -6,10 +6,11 @@ below; faultlens/config.py declares and checks each key (docs/server.md document
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from faultlens.config import Config
 from faultlens.grouping.rules import GroupingConfig
 from faultlens.store import DEFAULT_DB
 
@@ -39,8 +40,8 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
-    """Everything `create_app` needs; `probes` and `alerts` are the raw `[server.probes]` and
-    `[server.alerts]` tables, read by the modules that run them."""
+    """Everything `create_app` needs; `probes`, `alerts` and `webhooks` are the raw `[[server.probes]]`,
+    `[[server.alerts]]` and `[[server.webhooks]]` tables, read (and checked) by the modules that run them."""
 
     db: str = DEFAULT_DB
     host: str = "127.0.0.1"
@@ -50,12 +51,15 @@ class ServerConfig:
     spool_dir: str | None = None
     """Write-ahead spool of accepted requests (default: the store's path + `.spool`)."""
     limits: Limits = field(default_factory=Limits)
-    batch_events: int = 2000
+    batch_requests: int = 500
+    """Accepted requests the writer commits at most in one batch."""
     batch_wait_seconds: float = 0.05
     min_level: str = "warning"
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
-    probes: Mapping[str, Any] = field(default_factory=dict)
-    alerts: Mapping[str, Any] = field(default_factory=dict)
+    probes: Sequence[Mapping[str, Any]] = ()
+    alerts: Sequence[Mapping[str, Any]] = ()
+    webhooks: Sequence[Mapping[str, Any]] = ()
+    webhook_allowed_networks: Sequence[str] = ()
 
     @property
     def base_url(self) -> str:
@@ -66,3 +70,14 @@ class ServerConfig:
         if self.spool_dir:
             return self.spool_dir
         return ":memory:" if self.db == ":memory:" else self.db + ".spool"
+
+
+def server_config(settings: Config, **given: Any) -> ServerConfig:
+    """The server's config: values `given` (from the command line; None means not given) over the
+    `[server]` table of faultlens.toml over the defaults."""
+    table = {key: value for key, value in settings.server.items()}
+    table.update({key: value for key, value in given.items() if value is not None})
+    limit_keys = {name for name in Limits.__dataclass_fields__}
+    limits = Limits(**{key: value for key, value in table.items() if key in limit_keys})
+    plain = {key: value for key, value in table.items() if key not in limit_keys}
+    return ServerConfig(limits=limits, grouping=settings.grouping, **plain)

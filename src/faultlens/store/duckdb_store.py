@@ -13,6 +13,8 @@ import pyarrow as pa
 from faultlens.errors import StoreError
 from faultlens.model import Deploy, Event, Span, VolumeBucket
 from faultlens.store.base import SourceState
+from faultlens.store.duckdb_accounts import Accounts
+from faultlens.store.duckdb_browse import Browser
 from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
@@ -187,6 +189,35 @@ class DuckDBStore:
 
     def close(self) -> None:
         self.con.close()
+
+    def reader(self) -> DuckDBStore:
+        """Another connection to the same database, for a thread that reads while this one writes.
+
+        DuckDB allows one process to hold a file; inside it, each thread needs a connection of its
+        own, and each sees the last committed state.
+        """
+        other = DuckDBStore.__new__(DuckDBStore)
+        other.path = self.path
+        other.con = self.con.cursor()
+        other._query_limit_set = self._query_limit_set
+        return other
+
+    def only_project(self, project: str) -> None:
+        """Make this connection see one project's events only (a temporary view shadows the table), so
+        every named query, and so every analysis, answers for that project."""
+        row = self.con.execute("SELECT current_database()").fetchone()
+        catalog = str(row[0]).replace('"', '""') if row else "memory"
+        literal = project.replace("'", "''")
+        self.con.execute(f'CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM "{catalog}".main.events '
+                         f"WHERE project = '{literal}'")
+
+    def accounts(self) -> Accounts:
+        """Projects, keys, tokens and issue status, on this connection."""
+        return Accounts(self.con, self.path)
+
+    def browser(self) -> Browser:
+        """The API's issue and event listings, on this connection."""
+        return Browser(self.con, self.path)
 
 
 def _bind(value: Any) -> Any:

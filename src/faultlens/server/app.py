@@ -1,0 +1,106 @@
+"""`create_app`: the server assembled from its parts, with the store opened and the writer ready.
+
+The app is built in one place from lists of routes, error handling outermost (Starlette's way):
+the ingest doors, the API, the operations endpoints. The store is opened here, so the process
+holds the DuckDB file from the moment the app exists; the spool replay and the writer start with
+the app's lifespan and stop with it, committing what was accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Route
+
+from faultlens.server.alerting import install_alerting
+from faultlens.server.api import api_routes
+from faultlens.server.auth import KeyRing
+from faultlens.server.config import ServerConfig
+from faultlens.server.context import ServerContext
+from faultlens.server.errors import ApiError, on_api_error, on_http_exception, on_unexpected
+from faultlens.server.hooks import AfterCommit
+from faultlens.server.ingest import IngestService
+from faultlens.server.metrics import ServerMetrics
+from faultlens.server.ops import ops_routes
+from faultlens.server.probes import install_probes
+from faultlens.server.ratelimit import RateLimiter
+from faultlens.server.receivers.json_logs import JsonLogReceiver
+from faultlens.server.receivers.otlp import OtlpReceiver
+from faultlens.server.receivers.sentry import SentryEnvelopeReceiver, SentryStoreReceiver
+from faultlens.store import open_store
+from faultlens.store.duckdb_store import DuckDBStore
+
+log = logging.getLogger("faultlens.server")
+
+
+def receiver_routes(context: ServerContext) -> list[BaseRoute]:
+    envelope, store = SentryEnvelopeReceiver(context), SentryStoreReceiver(context)
+    return [
+        Route("/api/{project_id}/envelope/", envelope, methods=["POST"]),
+        Route("/api/{project_id}/envelope", envelope, methods=["POST"]),
+        Route("/api/{project_id}/store/", store, methods=["POST"]),
+        Route("/api/{project_id}/store", store, methods=["POST"]),
+        Route("/v1/logs", OtlpReceiver(context, "logs"), methods=["POST"]),
+        Route("/v1/traces", OtlpReceiver(context, "traces"), methods=["POST"]),
+        Route("/api/ingest", JsonLogReceiver(context), methods=["POST"]),
+    ]
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    """The server for `config`; holds the store from now on (until the app's lifespan ends).
+
+    `app.state.after_commit`, `app.state.ingest`, `app.state.on_start` and `app.state.on_stop` are
+    the extension points hooks.py describes; add to them before the app starts serving.
+    """
+    store = open_store(config.db)
+    assert isinstance(store, DuckDBStore)
+    metrics = ServerMetrics()
+    after_commit: list[AfterCommit] = []
+    ingest = IngestService(store, config, metrics, after_commit)
+    context = ServerContext(config, store, ingest, KeyRing(store.accounts()),
+                            RateLimiter(config.limits.rate_per_key, config.limits.rate_burst), metrics)
+    metrics.watch_issues(lambda: _status_counts(store))
+    on_start: list[Callable[[], None]] = []
+    on_stop: list[Callable[[], None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ingest.start()
+        for start in on_start:
+            start()
+        try:
+            yield
+        finally:
+            for stop in on_stop:
+                try:
+                    stop()
+                except Exception:
+                    log.exception("a stop hook failed")
+            ingest.stop()
+            store.close()
+
+    app = Starlette(
+        routes=[*receiver_routes(context), *api_routes(), *ops_routes()],
+        exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception, Exception: on_unexpected},
+        lifespan=lifespan,
+    )
+    app.state.server = context
+    app.state.ingest = ingest
+    app.state.after_commit = after_commit
+    app.state.on_start = on_start
+    app.state.on_stop = on_stop
+    install_alerting(app, config)
+    install_probes(app, config)
+    return app
+
+
+def _status_counts(store: DuckDBStore) -> dict[str, int]:
+    reader = store.reader()
+    try:
+        return reader.browser().status_counts()
+    finally:
+        reader.close()

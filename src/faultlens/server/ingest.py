@@ -1,0 +1,403 @@
+"""The one road into the store: accepted requests are spooled, queued, and committed by one writer thread.
+
+    receiver ──reserve──▶ queue slot (or 503)      the queue is bounded: it never grows past its size
+        │
+        └──accept──▶ spool thread: write + fsync a group of requests, then answer them (2xx)
+                          │
+                          ▼
+                     queue ──▶ writer thread: decode → Ingestor (enrich chain, grouping) → store
+                                                     → spool entries dropped → after-commit hooks
+
+DuckDB is written by the writer thread alone, so batches never conflict; status changes from
+the API are run on it too (`call`). A failed commit is retried from the spooled bytes, with a
+fresh Ingestor, until it succeeds; meanwhile the server reports itself not ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections import Counter as Tally
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from faultlens.errors import StoreError
+from faultlens.grouping.session import STATE_NAME
+from faultlens.ingest.extract import Extractor
+from faultlens.model import Event
+from faultlens.runner import Flushed, IngestOptions, Ingestor
+from faultlens.server.config import ServerConfig
+from faultlens.server.decode import Item, decode_submission, events_to_bytes
+from faultlens.server.hooks import AfterCommit, CommitResult, Overloaded
+from faultlens.server.metrics import ServerMetrics
+from faultlens.server.spool import Spool, Submission, Ticket
+from faultlens.store.duckdb_store import DuckDBStore
+
+log = logging.getLogger("faultlens.server")
+T = TypeVar("T")
+SAVE_GROUPING_EVERY = 5.0
+"""Seconds between saves of the template miner's state (also saved at shutdown)."""
+RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+"""Seconds between attempts at a failed commit; the last repeats until it succeeds or the server stops."""
+REPLAY_BATCH = 100
+
+
+Build = Callable[[], list[Item]]
+"""Makes a request's items from what its receiver already parsed (run on the writer thread)."""
+
+
+@dataclass(slots=True)
+class Accepted:
+    """A spooled request waiting for the writer; without `build` (after a replay) its bytes are decoded."""
+
+    submission: Submission
+    ticket: Ticket
+    build: Build | None
+    arrived: float = field(default_factory=time.monotonic)
+
+
+class IngestQueue:
+    """A bounded queue whose slots are reserved before a request is spooled, and freed after its commit."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: deque[Accepted] = deque()
+        self._held = 0
+        self._cond = threading.Condition()
+
+    @property
+    def depth(self) -> int:
+        return self._held
+
+    def reserve(self) -> bool:
+        with self._cond:
+            if self._held >= self.capacity:
+                return False
+            self._held += 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self._held -= 1
+
+    def put(self, item: Accepted) -> None:
+        with self._cond:
+            self._items.append(item)
+            self._cond.notify()
+
+    def hold(self, count: int) -> None:
+        """Count replayed entries in the depth: accepted before a restart, they are never refused now."""
+        with self._cond:
+            self._held += count
+
+    def take(self, wait: float) -> Accepted | None:
+        with self._cond:
+            if not self._items:
+                self._cond.wait(wait)
+            return self._items.popleft() if self._items else None
+
+    def done(self, count: int) -> None:
+        with self._cond:
+            self._held -= count
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+
+class IngestService:
+    """Spool, queue and writer; `submit_events` is the in-process door (hooks.EventSubmitter)."""
+
+    def __init__(self, store: DuckDBStore, config: ServerConfig, metrics: ServerMetrics,
+                 hooks: list[AfterCommit]) -> None:
+        self.store = store
+        self.config = config
+        self.metrics = metrics
+        self.hooks = hooks
+        self.queue = IngestQueue(config.limits.queue_size)
+        self.spool = Spool(config.spool_path) if config.spool_path != ":memory:" else None
+        self.accounts = store.accounts()
+        self.ingestor = self._new_ingestor()
+        self.healthy = True
+        self.replaying = True
+        self._stopping = False
+        self._pending: list[tuple[Submission, Build | None, Callable[[BaseException | None], None]]] = []
+        self._pending_cond = threading.Condition()
+        self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
+        self._known: set[str] = {row[0] for row in store.con.execute("SELECT fingerprint FROM issues").fetchall()}
+        self._resolved = {s.fingerprint: s.resolved_at for s in self.accounts.issue_states().values()
+                          if s.effective == "resolved" and s.resolved_at is not None}
+        self._saved_grouping = time.monotonic()
+        self._spool_thread = threading.Thread(target=self._spool_loop, name="faultlens-spool", daemon=True)
+        self._writer_thread = threading.Thread(target=self._writer_loop, name="faultlens-writer", daemon=True)
+        metrics.queue_capacity.set(self.queue.capacity)
+        metrics.queue_depth.set_function(lambda: self.queue.depth)
+
+    def start(self) -> None:
+        self._spool_thread.start()
+        self._writer_thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Commit what was accepted, save the grouping state, and stop both threads."""
+        self._stopping = True
+        with self._pending_cond:
+            self._pending_cond.notify_all()
+        self.queue.wake()
+        self._spool_thread.join(timeout)
+        self._writer_thread.join(timeout)
+        if self.spool is not None:
+            self.spool.close()
+
+    @property
+    def ready(self) -> bool:
+        """Writable store, replay done, and the queue under 90% full."""
+        return (self.healthy and not self.replaying and self._writer_thread.is_alive()
+                and self.queue.depth < 0.9 * self.queue.capacity)
+
+    async def accept(self, submission: Submission, build: Build | None) -> None:
+        """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
+        if self._stopping or not self.queue.reserve():
+            raise Overloaded("the ingest queue is full")
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def answer(error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_settle, done, error)
+
+        with self._pending_cond:
+            self._pending.append((submission, build, answer))
+            self._pending_cond.notify()
+        await done
+
+    def submit_events(self, events: Sequence[Event], project: str) -> None:
+        """Spool and queue events made inside the process (probes); raises Overloaded when the queue is full."""
+        if self._stopping or not self.queue.reserve():
+            raise Overloaded("the ingest queue is full")
+        submission = new_submission("events", project, events_to_bytes(list(events)))
+        try:
+            ticket = self._append([submission])[0]
+        except BaseException:
+            self.queue.release()
+            raise
+        kept: list[Item] = list(events)
+        self.queue.put(Accepted(submission, ticket, lambda: kept))
+
+    def call(self, work: Callable[[], T]) -> Future[T]:
+        """Run `work` on the writer thread (the one that may write the store); wait on the future."""
+        future: Future[T] = Future()
+        self._commands.append((work, future))
+        self.queue.wake()
+        return future
+
+    def _append(self, submissions: list[Submission]) -> list[Ticket]:
+        if self.spool is None:
+            return [Ticket(0)] * len(submissions)
+        return self.spool.append(submissions)
+
+    def _spool_loop(self) -> None:
+        """Group commit: everything that arrived during the last fsync is written and synced together."""
+        while True:
+            with self._pending_cond:
+                while not self._pending and not self._stopping:
+                    self._pending_cond.wait()
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                tickets = self._append([submission for submission, _, _ in batch])
+            except OSError as exc:
+                log.error("cannot write the spool: %s", exc)
+                self.healthy = False
+                for _, _, answer in batch:
+                    self.queue.release()
+                    answer(exc)
+                continue
+            for (submission, build, answer), ticket in zip(batch, tickets, strict=True):
+                self.queue.put(Accepted(submission, ticket, build))
+                answer(None)
+
+    def _writer_loop(self) -> None:
+        try:
+            self._replay()
+        finally:
+            self.replaying = False
+        while True:
+            self._run_commands()
+            first = self.queue.take(self.config.batch_wait_seconds)
+            if first is None:
+                if self._stopping and not self._commands and self.queue.depth == 0:
+                    break
+                continue
+            batch = [first]
+            while len(batch) < self.config.batch_requests:
+                more = self.queue.take(0)
+                if more is None:
+                    break
+                batch.append(more)
+            self._commit_with_retries(batch)
+        self._run_commands()
+        self._save_grouping(force=True)
+
+    def _replay(self) -> None:
+        """Commit what a previous run accepted but did not commit, before anything newer."""
+        if self.spool is None:
+            return
+        replayed = 0
+        batch: list[Accepted] = []
+        for submission, ticket in self.spool.recover():
+            self.queue.hold(1)
+            batch.append(Accepted(submission, ticket, None))
+            if len(batch) >= REPLAY_BATCH:
+                replayed += len(batch)
+                self._commit_with_retries(batch)
+                batch = []
+        if batch:
+            replayed += len(batch)
+            self._commit_with_retries(batch)
+        if replayed:
+            log.warning("replayed %d accepted request(s) from the spool", replayed)
+
+    def _commit_with_retries(self, batch: list[Accepted]) -> None:
+        delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
+        for attempt, delay in enumerate(delays):
+            if delay:
+                time.sleep(delay)
+            try:
+                self._commit(batch, reread=attempt > 0)
+                self.healthy = True
+                return
+            except Exception:
+                log.exception("commit failed (attempt %d); retrying from the spool", attempt + 1)
+                self.healthy = False
+                self.metrics.commit_failures.inc()
+                self.ingestor = self._new_ingestor()
+                if self._stopping and attempt >= len(RETRY_DELAYS):
+                    log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
+                              len(batch))
+                    return
+
+    def _commit(self, batch: list[Accepted], reread: bool) -> None:
+        flushed: list[Flushed] = []
+        self.ingestor.on_flush = flushed.append
+        for accepted in batch:
+            submission = accepted.submission
+            when = submission.meta.get("received_at")
+            extract = Extractor(submission.project, datetime.fromisoformat(when) if when else datetime.now(UTC))
+            try:
+                build = accepted.build
+                items = build() if build is not None and not reread else decode_submission(submission)
+                self.ingestor.ingest(items, submission.project, extract)
+            except StoreError:
+                raise
+            except Exception:  # one request the pipeline cannot take must not stop every other
+                log.exception("request %s (%s) could not be ingested; dropped", submission.id, submission.kind)
+        self.ingestor.flush()
+        self._save_grouping()
+        result = self._result(flushed)
+        if self.spool is not None:
+            self.spool.committed([accepted.ticket for accepted in batch])
+        self.queue.done(len(batch))
+        now = time.monotonic()
+        for accepted in batch:
+            self.metrics.commit_seconds.observe(now - accepted.arrived)
+        self.metrics.commits.inc()
+        self._observe(flushed)
+        for hook in list(self.hooks):
+            try:
+                hook(result)
+            except Exception:
+                log.exception("an after-commit hook failed")
+
+    def _result(self, flushed: list[Flushed]) -> CommitResult:
+        by_fingerprint: Tally[str] = Tally()
+        projects: dict[str, str] = {}
+        services: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        new: set[str] = set()
+        regressed: dict[str, datetime] = {}
+        for part in flushed:
+            for event in part.events:
+                fingerprint = event.fingerprint or ""
+                by_fingerprint[fingerprint] += 1
+                projects[fingerprint] = event.project
+                if event.service:
+                    services[fingerprint] = event.service
+                if event.title:
+                    titles[fingerprint] = event.title
+                if fingerprint not in self._known:
+                    self._known.add(fingerprint)
+                    new.add(fingerprint)
+                resolved_at = self._resolved.get(fingerprint)
+                if resolved_at is not None and event.timestamp > resolved_at:
+                    regressed[fingerprint] = max(event.timestamp, regressed.get(fingerprint, event.timestamp))
+        if regressed:
+            self.accounts.mark_regressed(regressed)
+            for fingerprint in regressed:
+                self._resolved.pop(fingerprint, None)
+        counts: dict[str, tuple[int, int]] = {}
+        for part in flushed:
+            for bucket in part.volume:
+                records, errors = counts.get(bucket.service, (0, 0))
+                counts[bucket.service] = (records + bucket.count,
+                                          errors + (bucket.count if bucket.level in ("error", "fatal") else 0))
+        return CommitResult(new_issue_fingerprints=frozenset(new), events_by_fingerprint=dict(by_fingerprint),
+                            regressed_fingerprints=frozenset(regressed), service_counts=counts,
+                            committed_at=datetime.now(UTC), projects=projects, services=services, titles=titles)
+
+    def _observe(self, flushed: list[Flushed]) -> None:
+        for part in flushed:
+            for event in part.events:
+                self.metrics.events.labels(event.service or "unknown", event.level, event.fingerprint or "").inc()
+            for bucket in part.volume:
+                self.metrics.records.labels(bucket.service).inc(bucket.count)
+
+    def set_issue_status(self, fingerprint: str, status: str) -> Any:
+        """Change an issue's status on the writer thread, keeping the regression watch in step."""
+        state = self.accounts.set_issue_status(fingerprint, status)
+        if state is not None:
+            if status == "resolved" and state.resolved_at is not None:
+                self._resolved[fingerprint] = state.resolved_at
+            else:
+                self._resolved.pop(fingerprint, None)
+        return state
+
+    def _run_commands(self) -> None:
+        while self._commands:
+            work, future = self._commands.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(work())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def _save_grouping(self, force: bool = False) -> None:
+        if force or time.monotonic() - self._saved_grouping > SAVE_GROUPING_EVERY:
+            self.store.save_grouping_state(STATE_NAME, self.ingestor.grouping.state())
+            self._saved_grouping = time.monotonic()
+
+    def _new_ingestor(self) -> Ingestor:
+        options = IngestOptions(min_level=self.config.min_level, grouping=self.config.grouping)
+        return Ingestor(self.store, options)
+
+
+def new_submission(kind: str, project: str, body: bytes, **meta: Any) -> Submission:
+    meta["received_at"] = datetime.now(UTC).isoformat()
+    return Submission(uuid.uuid4().hex, kind, project, body, meta)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

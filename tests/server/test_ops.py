@@ -1,0 +1,52 @@
+"""Health, readiness and the Prometheus metrics the alert rules and operators read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from prometheus_client.parser import text_string_to_metric_families
+
+from faultlens.model import Event, Source
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_health_ready_and_metrics(running: Any, credentials: Any) -> None:
+    """The metrics count accepted and refused requests, stored events per issue and records per service."""
+    body = b"\n".join([b"{}", b'{"type":"event"}', orjson.dumps({"message": "cache miss storm", "level": "error"})])
+    with running.client() as client:
+        assert client.get("/health").json() == {"status": "ok"}
+        assert client.post(f"/api/{credentials.project_id}/envelope/", content=body,
+                           params={"sentry_key": credentials.public_key}).status_code == 200
+        assert client.post(f"/api/{credentials.project_id}/envelope/", content=body).status_code == 401
+        running.wait_committed()
+        assert client.get("/ready").json()["status"] == "ready"
+        answer = client.get("/metrics")
+    assert answer.headers["content-type"].startswith("text/plain")
+    found = samples(answer.text)
+    assert found[("faultlens_ingest_accepted_total", (("endpoint", "sentry-envelope"),))] == 1
+    assert found[("faultlens_ingest_rejected_total", (("endpoint", "sentry-envelope"), ("reason", "unauthorized")))] \
+        == 1
+    assert found[("faultlens_records_total", (("service", "shop"),))] == 1
+    events = [(labels, value) for (name, labels), value in found.items() if name == "faultlens_events_total"]
+    assert len(events) == 1 and dict(events[0][0])["level"] == "error" and events[0][1] == 1
+    assert found[("faultlens_issues", (("status", "unresolved"),))] == 1
+    assert found[("faultlens_ingest_queue_depth", ())] == 0
+    assert found[("faultlens_ingest_latency_seconds_count", ())] == 1
+    assert ("faultlens_ingest_request_seconds_bucket", (("endpoint", "sentry-envelope"), ("le", "+Inf"))) in found
+
+
+def test_in_process_events_take_the_same_road(running: Any, credentials: Any) -> None:
+    """Events submitted by code in the server (probes) are spooled, enriched, grouped and stored."""
+    event = Event(id="probe-1", timestamp=datetime.now(UTC), level="error", message="probe GET /health failed: 503",
+                  source=Source("probe:health"), service="api")
+    running.app.state.ingest.submit_events([event], "shop")
+    running.wait_committed()
+    with running.client(credentials.token) as client:
+        issues = client.get("/api/projects/shop/issues").json()["issues"]
+    assert [(i["title"], i["services"]) for i in issues] == [("probe GET /health failed: 503", ["api"])]
