@@ -10,15 +10,21 @@ import ipaddress
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import sentry_sdk
+from typer.testing import CliRunner
 
+import faultlens.commands.alerts  # noqa: F401  (registers `alerts` on the app)
+from faultlens.commands import app as cli_app
 from faultlens.errors import ConfigError
 from faultlens.server.alerting import Alerting, AlertRule, AlertSettings, read_alert_settings
+from faultlens.server.config import ServerConfig
 from faultlens.server.hooks import CommitResult
 from faultlens.server.webhooks import (
     Alert,
@@ -31,6 +37,7 @@ from faultlens.server.webhooks import (
     resolve_target,
     slack_payload,
 )
+from tests.server.conftest import Credentials, RunningServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -336,3 +343,48 @@ def test_settings_errors_name_the_key(server: dict[str, Any], expected: str) -> 
     with pytest.raises(ConfigError) as caught:
         read_alert_settings(server, "faultlens.toml")
     assert expected in str(caught.value) and str(caught.value).startswith("faultlens.toml: ")
+
+
+def test_alerts_test_command_sends_a_sample(webhook: Webhook) -> None:
+    """`faultlens alerts test --webhook URL --slack` posts a sample Slack alert and reports the answer."""
+    result = CliRunner().invoke(cli_app, ["alerts", "test", "--webhook", webhook.url, "--slack",
+                                          "--allow-network", "127.0.0.1/32"])
+    assert result.exit_code == 0, result.output
+    assert "answered 200" in result.output
+    [body] = webhook.wait_for(1)
+    assert body["text"].startswith("Test alert:")
+
+
+def test_alerts_test_command_refuses_loopback_by_default(webhook: Webhook) -> None:
+    """Without an allowed network, the test command refuses a loopback webhook and says how to allow it."""
+    result = CliRunner().invoke(cli_app, ["alerts", "test", "--webhook", webhook.url])
+    assert result.exit_code == 1
+    assert "loopback" in str(result.exception) and webhook.hits == 0
+
+
+def test_sdk_error_in_the_real_server_alerts_the_webhook(webhook: Webhook, server_config: ServerConfig,
+                                                        credentials: Credentials,
+                                                        start_server: Callable[[ServerConfig], RunningServer]) -> None:
+    """An exception reported by sentry-sdk to a running server becomes one new-issue alert naming it."""
+    config = replace(server_config, webhook_allowed_networks=["127.0.0.1/32"],
+                     webhooks=[{"name": "ops", "url": webhook.url, "format": "json"}],
+                     alerts=[{"kind": "new_issue", "projects": [credentials.project], "webhooks": ["ops"]}])
+    server = start_server(config)
+    client = sentry_sdk.Client(dsn=server.dsn(credentials), server_name="web-1", default_integrations=False,
+                               auto_enabling_integrations=False)
+    try:
+        with sentry_sdk.new_scope() as scope:
+            scope.set_client(client)
+            for _ in range(3):
+                try:
+                    {}["sku-1"]
+                except KeyError:
+                    sentry_sdk.capture_exception()
+    finally:
+        client.flush(timeout=10)
+        client.close()
+    server.wait_committed()
+    bodies = webhook.wait_for(1)
+    time.sleep(0.2)
+    [body] = bodies
+    assert body["kind"] == "new_issue" and body["project"] == credentials.project and "KeyError" in body["title"]

@@ -7,7 +7,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,8 +17,10 @@ import pytest
 
 from faultlens.errors import ConfigError
 from faultlens.model import Event
+from faultlens.server.config import ServerConfig
 from faultlens.server.hooks import Overloaded
 from faultlens.server.probes import Probe, ProbeRunner, check, read_probes, result_event
+from tests.server.conftest import Credentials, RunningServer
 
 
 class Service:
@@ -211,3 +214,23 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.01)
+
+
+def test_probe_failures_become_issues_in_the_real_server(service: Service, server_config: ServerConfig,
+                                                         credentials: Credentials,
+                                                         start_server: Callable[[ServerConfig], RunningServer]) -> None:
+    """With `[[server.probes]]` set, the server probes on its own; a failing service becomes an issue of its name."""
+    service.set("failing")
+    probes = [{"name": "checkout-health", "url": service.url, "interval": 1, "project": credentials.project}]
+    server = start_server(replace(server_config, probes=probes))
+    deadline = time.monotonic() + 10
+    issues: list[dict[str, Any]] = []
+    with server.client(credentials.token) as client:
+        while not issues and time.monotonic() < deadline:
+            server.wait_committed()
+            answer = client.get(f"/api/projects/{credentials.project}/issues")
+            assert answer.status_code == 200, answer.text
+            issues = answer.json()["issues"]
+            time.sleep(0.1)
+    [issue] = issues
+    assert "answered 500, expected 200" in issue["title"] and issue["services"] == ["checkout-health"]

@@ -108,9 +108,6 @@ class AlertEvaluator:
         self.rules = tuple(rules)
         self.issue_counts: dict[str, MinuteCounts] = defaultdict(MinuteCounts)
         self.service_counts: dict[str, MinuteCounts] = defaultdict(MinuteCounts)
-        self.services: dict[str, str] = {}
-        self.titles: dict[str, str] = {}
-        self.projects: dict[str, str] = {}
         windows = [rule.window_minutes for rule in self.rules if rule.kind in ("spike", "error_rate")]
         self.horizon = max(((BASELINE_BUCKETS + 1) * w for w in windows), default=0)
         self.started: int | None = None
@@ -122,9 +119,6 @@ class AlertEvaluator:
         minute = int(now.timestamp() // 60)
         if self.started is None:
             self.started = minute
-        self.services.update(result.services)
-        self.titles.update(result.titles)
-        self.projects.update(result.projects)
         if self.horizon:
             for fingerprint, count in result.events_by_fingerprint.items():
                 self.issue_counts[fingerprint].add(minute, count)
@@ -143,7 +137,7 @@ class AlertEvaluator:
                           if (alert := self._issue_alert(rule, fp, now, result)) is not None]
             elif rule.kind == "spike":
                 fired += [(rule, alert, fp) for fp in sorted(result.events_by_fingerprint)
-                          if (alert := self._spike_alert(rule, fp, minute, now)) is not None]
+                          if (alert := self._spike_alert(rule, fp, minute, now, result)) is not None]
             else:
                 fired += [(rule, alert, service) for service in sorted(result.service_counts)
                           if (alert := self._rate_alert(rule, service, minute, now)) is not None]
@@ -156,17 +150,15 @@ class AlertEvaluator:
                 table[key].forget_before(before)
                 if not table[key].minutes:
                     del table[key]
-        for fingerprint in [fp for fp in self.titles if fp not in self.issue_counts]:
-            self.titles.pop(fingerprint, None)
-            self.services.pop(fingerprint, None)
-            self.projects.pop(fingerprint, None)
 
-    def _describe(self, fingerprint: str) -> tuple[str, str | None, str | None]:
-        return self.titles.get(fingerprint, f"issue {fingerprint[:12]}"), self.services.get(fingerprint), \
-            self.projects.get(fingerprint)
+    @staticmethod
+    def _describe(fingerprint: str, result: CommitResult) -> tuple[str, str | None, str | None]:
+        """Every issue an alert can be about has an event in the batch, so the batch names it."""
+        return (result.titles.get(fingerprint, f"issue {fingerprint[:12]}"), result.services.get(fingerprint),
+                result.projects.get(fingerprint))
 
     def _issue_alert(self, rule: AlertRule, fingerprint: str, now: datetime, result: CommitResult) -> Alert | None:
-        title, service, project = self._describe(fingerprint)
+        title, service, project = self._describe(fingerprint, result)
         if not rule.applies(service, project):
             return None
         events = result.events_by_fingerprint.get(fingerprint, 0)
@@ -175,8 +167,9 @@ class AlertEvaluator:
                 else f"Marked resolved, it happened again{where}: {events} event(s) in this batch.")
         return Alert(rule.kind, title, text, now, rule.name, fingerprint, service, project, float(events))
 
-    def _spike_alert(self, rule: AlertRule, fingerprint: str, minute: int, now: datetime) -> Alert | None:
-        title, service, project = self._describe(fingerprint)
+    def _spike_alert(self, rule: AlertRule, fingerprint: str, minute: int, now: datetime,
+                     result: CommitResult) -> Alert | None:
+        title, service, project = self._describe(fingerprint, result)
         if not rule.applies(service, project):
             return None
         counts, width = self.issue_counts[fingerprint], rule.window_minutes
