@@ -25,8 +25,8 @@ def serve(
 ) -> None:
     """Serve Sentry's ingest API, OTLP/HTTP, JSON log ingest and the issues API over one store.
 
-    The server holds the store while it runs: `analyze`, `projects` and `tokens` on the same --db
-    must wait until it stops (`query` works through a copy, not while it runs).
+    The server holds the store while it runs: `analyze`, `query`, `projects` and `tokens` on the
+    same --db must wait until it stops; the API serves what they would read.
     """
     import uvicorn
 

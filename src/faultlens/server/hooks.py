@@ -1,6 +1,6 @@
 """What the server offers the code that runs beside it: alert delivery, synthetic probes, benchmarks.
 
-Two extension points, set up by `create_app` before the first request:
+Extension points, set up by `create_app` before the first request:
 
 - `app.state.after_commit: list[AfterCommit]` — called by the writer thread, in order, after each
   batch is committed to the store. A hook runs on the writer thread: it must be quick (hand slow
@@ -8,6 +8,8 @@ Two extension points, set up by `create_app` before the first request:
   logged and the next hook still runs.
 - `app.state.ingest: EventSubmitter` — how code inside the process (probes) adds events. They
   take the same road as events from the network: write-ahead spool, queue, enrich chain, store.
+- `app.state.on_start` and `app.state.on_stop: list[Callable[[], None]]` — run when the server
+  starts serving (after the writer) and when it stops (before the writer commits what is left).
 
 `CommitResult` is everything a hook needs to decide without querying the store.
 """

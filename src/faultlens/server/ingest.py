@@ -99,8 +99,9 @@ class IngestQueue:
             self._held += count
 
     def take(self, wait: float) -> Accepted | None:
+        """The next item, waiting up to `wait` seconds for one."""
         with self._cond:
-            if not self._items:
+            if not self._items and wait > 0:
                 self._cond.wait(wait)
             return self._items.popleft() if self._items else None
 
@@ -237,8 +238,9 @@ class IngestService:
                     break
                 continue
             batch = [first]
-            while len(batch) < self.config.batch_requests:
-                more = self.queue.take(0)
+            deadline = time.monotonic() + self.config.batch_wait_seconds
+            while len(batch) < self.config.batch_requests and not self._stopping:
+                more = self.queue.take(deadline - time.monotonic())
                 if more is None:
                     break
                 batch.append(more)
@@ -282,6 +284,7 @@ class IngestService:
                 if self._stopping and attempt >= len(RETRY_DELAYS):
                     log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
                               len(batch))
+                    self.queue.done(len(batch))
                     return
 
     def _commit(self, batch: list[Accepted], reread: bool) -> None:
