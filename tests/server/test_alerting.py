@@ -365,7 +365,7 @@ def test_alerts_test_command_refuses_loopback_by_default(webhook: Webhook) -> No
 def test_sdk_error_in_the_real_server_alerts_the_webhook(webhook: Webhook, server_config: ServerConfig,
                                                         credentials: Credentials,
                                                         start_server: Callable[[ServerConfig], RunningServer]) -> None:
-    """An exception reported by sentry-sdk to a running server becomes one new-issue alert naming it."""
+    """An exception reported by sentry-sdk to a running server becomes one new-issue alert naming it, counted in /metrics."""
     config = replace(server_config, webhook_allowed_networks=["127.0.0.1/32"],
                      webhooks=[{"name": "ops", "url": webhook.url, "format": "json"}],
                      alerts=[{"kind": "new_issue", "projects": [credentials.project], "webhooks": ["ops"]}])
@@ -388,3 +388,6 @@ def test_sdk_error_in_the_real_server_alerts_the_webhook(webhook: Webhook, serve
     time.sleep(0.2)
     [body] = bodies
     assert body["kind"] == "new_issue" and body["project"] == credentials.project and "KeyError" in body["title"]
+    with server.client() as http:
+        metrics = http.get("/metrics").text
+    assert 'faultlens_alert_deliveries_total{outcome="delivered",webhook="ops"} 1.0' in metrics

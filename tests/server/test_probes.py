@@ -219,7 +219,8 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
 def test_probe_failures_become_issues_in_the_real_server(service: Service, server_config: ServerConfig,
                                                          credentials: Credentials,
                                                          start_server: Callable[[ServerConfig], RunningServer]) -> None:
-    """With `[[server.probes]]` set, the server probes on its own; a failing service becomes an issue of its name."""
+    """With `[[server.probes]]` set, the server probes on its own; a failing service becomes an issue of its name,
+    and /metrics shows the probe down."""
     service.set("failing")
     probes = [{"name": "checkout-health", "url": service.url, "interval": 1, "project": credentials.project}]
     server = start_server(replace(server_config, probes=probes))
@@ -234,3 +235,5 @@ def test_probe_failures_become_issues_in_the_real_server(service: Service, serve
             time.sleep(0.1)
     [issue] = issues
     assert "answered 500, expected 200" in issue["title"] and issue["services"] == ["checkout-health"]
+    with server.client() as client:
+        assert 'faultlens_probe_up{probe="checkout-health"} 0.0' in client.get("/metrics").text

@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 
 from faultlens.analysis.trends import BASELINE_BUCKETS, MIN_BASELINE_BUCKETS, MIN_SPIKE_EVENTS, SPIKE_Z, spike_z
@@ -308,6 +310,22 @@ def read_alert_settings(server: Mapping[str, Any], path: str | None = None) -> A
     return AlertSettings(tuple(rules), tuple(targets), networks)
 
 
+class DeliveryCollector(Collector):
+    """What happened to the alerts offered to each webhook, read when /metrics is scraped."""
+
+    def __init__(self, alerting: Alerting) -> None:
+        self.alerting = alerting
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily("faultlens_alert_deliveries", "Alerts offered to each webhook, by outcome: "
+                                     "delivered, failed (tries spent or refused), dropped (queue full), "
+                                     "rate_limited.", labels=["webhook", "outcome"])
+        for name, worker in sorted(self.alerting.workers.items()):
+            for outcome, count in asdict(worker.counts).items():
+                family.add_metric([name, outcome], count)
+        yield family
+
+
 def install_alerting(app: Starlette, config: ServerConfig) -> Alerting | None:
     """Check the alert settings and hook alerting onto the app's commits; None when no rule is set."""
     settings = read_alert_settings({"alerts": list(config.alerts), "webhooks": list(config.webhooks),
@@ -317,4 +335,5 @@ def install_alerting(app: Starlette, config: ServerConfig) -> Alerting | None:
     alerting = Alerting(settings)
     app.state.after_commit.append(alerting)
     app.state.on_stop.append(alerting.close)
+    app.state.server.metrics.registry.register(DeliveryCollector(alerting))
     return alerting

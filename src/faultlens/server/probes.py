@@ -13,11 +13,13 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 
 from faultlens.model import Event, Source
@@ -222,6 +224,25 @@ def read_probes(server: Mapping[str, object], path: str | None = None) -> tuple[
     return tuple(probes)
 
 
+class ProbeCollector(Collector):
+    """Each probe's last answer, read when /metrics is scraped, for dashboards beside the events."""
+
+    def __init__(self, runner: ProbeRunner) -> None:
+        self.runner = runner
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("faultlens_probe_up", "1 when the probe's last check was as expected and in time.",
+                               labels=["probe"])
+        seconds = GaugeMetricFamily("faultlens_probe_duration_seconds", "How long the probe's last check took.",
+                                    labels=["probe"])
+        for name, state in sorted(self.runner.states.items()):
+            if state.last is not None:
+                up.add_metric([name], 1.0 if state.last.failure is None else 0.0)
+                seconds.add_metric([name], state.last.elapsed_ms / 1000.0)
+        yield up
+        yield seconds
+
+
 def install_probes(app: Starlette, config: ServerConfig) -> ProbeRunner | None:
     """Check `[[server.probes]]` and run them with the app; None when there are none."""
     probes = read_probes({"probes": list(config.probes)})
@@ -230,4 +251,5 @@ def install_probes(app: Starlette, config: ServerConfig) -> ProbeRunner | None:
     runner = ProbeRunner(probes, app.state.ingest)
     app.state.on_start.append(runner.start)
     app.state.on_stop.append(runner.stop)
+    app.state.server.metrics.registry.register(ProbeCollector(runner))
     return runner

@@ -239,7 +239,7 @@ class RateLimit:
 
 @dataclass(slots=True)
 class DeliveryCounts:
-    """What happened to the alerts offered to one target; served by /metrics and the logs."""
+    """What happened to the alerts offered to one target; /metrics serves it as faultlens_alert_deliveries."""
 
     delivered: int = 0
     failed: int = 0
