@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +24,12 @@ from typer.testing import CliRunner
 
 import faultlens.commands.alerts  # noqa: F401  (registers `alerts` on the app)
 from faultlens.commands import app as cli_app
+from faultlens.config import load_config
 from faultlens.errors import ConfigError
 from faultlens.server.alerting import Alerting, AlertRule, AlertSettings, read_alert_settings
 from faultlens.server.config import ServerConfig
 from faultlens.server.hooks import CommitResult
+from faultlens.server.probes import read_probes
 from faultlens.server.webhooks import (
     Alert,
     DeliveryError,
@@ -37,6 +41,7 @@ from faultlens.server.webhooks import (
     resolve_target,
     slack_payload,
 )
+from tests.conftest import REPO
 from tests.server.conftest import Credentials, RunningServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
@@ -370,19 +375,7 @@ def test_sdk_error_in_the_real_server_alerts_the_webhook(webhook: Webhook, serve
                      webhooks=[{"name": "ops", "url": webhook.url, "format": "json"}],
                      alerts=[{"kind": "new_issue", "projects": [credentials.project], "webhooks": ["ops"]}])
     server = start_server(config)
-    client = sentry_sdk.Client(dsn=server.dsn(credentials), server_name="web-1", default_integrations=False,
-                               auto_enabling_integrations=False)
-    try:
-        with sentry_sdk.new_scope() as scope:
-            scope.set_client(client)
-            for _ in range(3):
-                try:
-                    {}["sku-1"]
-                except KeyError:
-                    sentry_sdk.capture_exception()
-    finally:
-        client.flush(timeout=10)
-        client.close()
+    report_key_error(server.dsn(credentials), 3)
     server.wait_committed()
     bodies = webhook.wait_for(1)
     time.sleep(0.2)
@@ -391,3 +384,52 @@ def test_sdk_error_in_the_real_server_alerts_the_webhook(webhook: Webhook, serve
     with server.client() as http:
         metrics = http.get("/metrics").text
     assert 'faultlens_alert_deliveries_total{outcome="delivered",webhook="ops"} 1.0' in metrics
+
+
+def test_resolved_issue_seen_again_alerts_a_regression(webhook: Webhook, server_config: ServerConfig,
+                                                       credentials: Credentials,
+                                                       start_server: Callable[[ServerConfig], RunningServer]) -> None:
+    """Resolving an issue through the API and reporting it again sends a Slack-shaped regression alert."""
+    config = replace(server_config, webhook_allowed_networks=["127.0.0.1/32"],
+                     webhooks=[{"name": "chat", "url": webhook.url, "format": "slack"}],
+                     alerts=[{"kind": "regression", "webhooks": ["chat"]}])
+    server = start_server(config)
+    report_key_error(server.dsn(credentials), 1)
+    server.wait_committed()
+    with server.client(credentials.token) as client:
+        [issue] = client.get(f"/api/projects/{credentials.project}/issues").json()["issues"]
+        assert client.patch(f"/api/issues/{issue['id']}", json={"status": "resolved"}).status_code == 200
+        report_key_error(server.dsn(credentials), 1)
+        server.wait_committed()
+    [body] = webhook.wait_for(1)
+    assert body["text"].startswith("Regression: ") and "KeyError" in body["text"]
+    assert f"*issue:* {issue['id']}" in json.dumps(body["blocks"])
+
+
+def report_key_error(dsn: str, times: int) -> None:
+    """Report the same KeyError `times` times through sentry-sdk, as an application would."""
+    client = sentry_sdk.Client(dsn=dsn, server_name="web-1", default_integrations=False,
+                               auto_enabling_integrations=False)
+    try:
+        with sentry_sdk.new_scope() as scope:
+            scope.set_client(client)
+            for _ in range(times):
+                try:
+                    {}["sku-1"]
+                except KeyError:
+                    sentry_sdk.capture_exception()
+    finally:
+        client.flush(timeout=10)
+        client.close()
+
+
+def test_documented_examples_are_valid(tmp_path: Path) -> None:
+    """The faultlens.toml examples of docs/alerting.md, read together, give the rules and probes they describe."""
+    docs = (REPO / "docs" / "alerting.md").read_text()
+    path = tmp_path / "faultlens.toml"
+    path.write_text("\n".join(re.findall(r"```toml\n(.*?)```", docs, re.S)))
+    server = load_config(path).server
+    settings = read_alert_settings(server, str(path))
+    assert [rule.kind for rule in settings.rules] == ["new_issue", "regression", "spike", "error_rate"]
+    assert [target.name for target in settings.webhooks] == ["ops-slack", "pager"]
+    assert [probe.name for probe in read_probes(server, str(path))] == ["checkout-ready", "api-health"]
