@@ -188,3 +188,17 @@ def test_json_log_ingest(running: Any, credentials: Any, tmp_path: Path) -> None
         report = client.get("/api/projects/shop/report").json()
     assert sum(issue["count"] for issue in issues) == 5
     assert {rate["service"]: rate["records"] for rate in report["service_rates"]}["web"] == 6
+
+
+def test_browser_sdks_may_post_cross_origin(running: Any, credentials: Any) -> None:
+    """A browser's preflight is allowed and answers carry the CORS headers the SDK needs to read them."""
+    path = f"/api/{credentials.project_id}/envelope/"
+    with running.client() as client:
+        preflight = client.options(path, headers={"Origin": "https://shop.example.com",
+                                                  "Access-Control-Request-Method": "POST",
+                                                  "Access-Control-Request-Headers": "content-type"})
+        answer = client.post(path, params={"sentry_key": credentials.public_key}, headers={
+            "Origin": "https://shop.example.com", "Content-Type": "text/plain;charset=UTF-8"},
+            content=envelope(({"type": "event"}, orjson.dumps(EVENT))))
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*"

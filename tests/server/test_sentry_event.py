@@ -66,8 +66,8 @@ def test_transaction_becomes_spans() -> None:
     }
     records = spans_from_transaction(payload, "shop", "sentry:t")
     root, child = (r.span for r in records)
-    assert (root.name, root.kind, root.status, root.status_message) == ("GET /cart", "server", "error",
-                                                                        "internal_error")
+    assert (root.name, root.kind, root.status) == ("GET /cart", "server", "error")
+    assert root.attributes["sentry.status"] == "internal_error"
     assert records[0].failed and records[0].entry and records[0].resource["service.version"] == "web@3"
     assert (child.name, child.parent_span_id, child.status, child.trace_id) == ("SELECT 1", "d" * 16, "ok", "c" * 32)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import sentry_sdk
+import sentry_sdk.logger
 import sentry_sdk.transport
 
 from faultlens.server import bodies
@@ -99,3 +100,31 @@ def test_uncompressed_sdk_and_store_endpoint(running: Any, credentials: Any) -> 
     assert answer.status_code == 200 and answer.json() == {"id": event["event_id"]}
     issues = issues_by_type(running, credentials.token)
     assert issues["KeyError"]["count"] == 3 and issues["TypeError"]["count"] == 1
+
+
+def test_sdk_transactions_and_logs(running: Any, credentials: Any) -> None:
+    """Transactions become spans (a failed one an error issue) and the SDK's logs become records."""
+    client = sentry_sdk.Client(dsn=running.dsn(credentials), release="shop@1.4.2", traces_sample_rate=1.0,
+                               enable_logs=True, default_integrations=False, auto_enabling_integrations=False)
+    try:
+        with sentry_sdk.new_scope() as scope:
+            scope.set_client(client)
+            with sentry_sdk.start_transaction(name="GET /cart", op="http.server"), \
+                    sentry_sdk.start_span(op="db.query", name="SELECT cart"):
+                pass
+            with sentry_sdk.start_transaction(name="POST /checkout", op="http.server") as transaction:
+                transaction.set_status("internal_error")
+            sentry_sdk.logger.info("cart viewed by {user}", user="user-7")
+            sentry_sdk.logger.error("stock service answered {status}", status=503)
+    finally:
+        client.flush(timeout=10)
+        client.close()
+    running.wait_committed()
+    with running.client(credentials.token) as api:
+        issues = api.get("/api/projects/shop/issues").json()["issues"]
+        report = api.get("/api/projects/shop/report").json()
+    titles = {issue["title"] for issue in issues}
+    assert "POST /checkout failed" in titles
+    assert any(title.startswith("stock service answered") for title in titles)
+    rates = {rate["service"]: rate for rate in report["service_rates"]}
+    assert rates["shop"]["requests"] == 2 and rates["shop"]["failed_requests"] == 1

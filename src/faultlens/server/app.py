@@ -1,7 +1,8 @@
 """`create_app`: the server assembled from its parts, with the store opened and the writer ready.
 
 The app is built in one place from lists of routes, error handling outermost (Starlette's way):
-the ingest doors, the API, the operations endpoints. The store is opened here, so the process
+the ingest doors, the API, the operations endpoints. CORS is open: browser SDKs post envelopes
+from any page, and neither doors nor API rely on cookies. The store is opened here, so the process
 holds the DuckDB file from the moment the app exists; the spool replay and the writer start with
 the app's lifespan and stop with it, committing what was accepted.
 """
@@ -14,6 +15,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from faultlens.server.alerting import install_alerting
@@ -85,6 +88,8 @@ def create_app(config: ServerConfig) -> Starlette:
 
     app = Starlette(
         routes=[*receiver_routes(context), *api_routes(), *ops_routes()],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH"],
+                               allow_headers=["*"], expose_headers=["Retry-After", "X-Sentry-Rate-Limits"])],
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception, Exception: on_unexpected},
         lifespan=lifespan,
     )

@@ -139,14 +139,15 @@ def _span(obj: dict[str, Any], trace_id: str, service: str, root: bool) -> Span 
     attributes = {**data, **_tags(obj.get("tags"))}
     if obj.get("op"):
         attributes["sentry.op"] = obj["op"]
+    if status:
+        attributes["sentry.status"] = status  # a code word (internal_error), kept out of the title
     op = str(obj.get("op") or "")
     return Span(trace_id=trace, span_id=span_id, name=str(obj.get("description") or op or "span"), start=start,
                 end=parse_timestamp(obj.get("timestamp")) or start, service=service,
                 parent_span_id=_str(obj.get("parent_span_id")),
                 kind="server" if root and op.startswith("http.server") else "client" if op.startswith("http.client")
                 else None,
-                status=None if status is None else "ok" if status == "ok" else "error",
-                status_message=status if status not in (None, "ok") else None, attributes=attributes)
+                status=None if status is None else "ok" if status == "ok" else "error", attributes=attributes)
 
 
 def _exception(value: Any) -> ExceptionInfo | None:
