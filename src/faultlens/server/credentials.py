@@ -9,16 +9,24 @@ per stored token.
 from __future__ import annotations
 
 import secrets
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 TOKEN_PREFIX = "flt_"
 
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-"""OWASP's minimum Argon2id settings: tokens are long random strings, so the hash guards a leaked
-store, not a guessable password; heavier settings would only slow every first request."""
+
+@cache
+def _hasher() -> PasswordHasher:
+    """OWASP's minimum Argon2id settings: tokens are long random strings, so the hash guards a leaked
+    store, not a guessable password; heavier settings would only slow every first request. Imported
+    when first needed, so commands that never touch a token do not load it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def new_public_key() -> str:
@@ -39,12 +47,14 @@ def token_id_of(token: str) -> str | None:
 
 
 def hash_token(token: str) -> str:
-    return _HASHER.hash(token)
+    return _hasher().hash(token)
 
 
 def token_matches(token: str, stored_hash: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _HASHER.verify(stored_hash, token)
+        return _hasher().verify(stored_hash, token)
     except (VerificationError, InvalidHashError):
         return False
 
