@@ -32,6 +32,8 @@ class Limits:
     max_event_bytes: int = 1 * MIB
     queue_size: int = 1000
     """Accepted requests waiting for the writer; past it, 503 with Retry-After."""
+    queue_bytes: int = 256 * MIB
+    """Bytes of accepted requests waiting for the writer (held in memory); past it, 503 as well."""
     rate_per_key: float = 1000.0
     """Events per second each key may send on average; 0 turns rate limiting off."""
     rate_burst: int = 5000

@@ -1,6 +1,6 @@
 """The one road into the store: accepted requests are spooled, queued, and committed by one writer thread.
 
-    receiver ──reserve──▶ queue slot (or 503)      the queue is bounded: it never grows past its size
+    receiver ──reserve──▶ queue slot (or 503)      bounded in requests and bytes: it never grows past them
         │
         └──accept──▶ spool thread: write + fsync a group of requests, then answer them (2xx)
                           │
@@ -65,38 +65,52 @@ class Accepted:
 
 
 class IngestQueue:
-    """A bounded queue whose slots are reserved before a request is spooled, and freed after its commit."""
+    """A bounded queue whose slots are reserved before a request is spooled, and freed after its commit.
 
-    def __init__(self, capacity: int) -> None:
+    It is bounded twice: by requests and by their bytes (what the writer still has to read is held
+    in memory), so a burst of large exports cannot grow the process past `max_bytes`. One request
+    is always let in, however large, so a body under the body limit is never refused forever.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self._items: deque[Accepted] = deque()
         self._held = 0
+        self._held_bytes = 0
         self._cond = threading.Condition()
 
     @property
     def depth(self) -> int:
         return self._held
 
-    def reserve(self) -> bool:
+    @property
+    def full(self) -> bool:
+        return self._held >= 0.9 * self.capacity or self._held_bytes >= 0.9 * self.max_bytes
+
+    def reserve(self, size: int) -> bool:
         with self._cond:
-            if self._held >= self.capacity:
+            if self._held >= self.capacity or (self._held and self._held_bytes + size > self.max_bytes):
                 return False
             self._held += 1
+            self._held_bytes += size
             return True
 
-    def release(self) -> None:
+    def release(self, size: int) -> None:
         with self._cond:
             self._held -= 1
+            self._held_bytes -= size
 
     def put(self, item: Accepted) -> None:
         with self._cond:
             self._items.append(item)
             self._cond.notify()
 
-    def hold(self, count: int) -> None:
-        """Count replayed entries in the depth: accepted before a restart, they are never refused now."""
+    def hold(self, size: int) -> None:
+        """Count a replayed entry: accepted before a restart, it is never refused now."""
         with self._cond:
-            self._held += count
+            self._held += 1
+            self._held_bytes += size
 
     def take(self, wait: float) -> Accepted | None:
         """The next item, waiting up to `wait` seconds for one."""
@@ -105,9 +119,10 @@ class IngestQueue:
                 self._cond.wait(wait)
             return self._items.popleft() if self._items else None
 
-    def done(self, count: int) -> None:
+    def done(self, batch: list[Accepted]) -> None:
         with self._cond:
-            self._held -= count
+            self._held -= len(batch)
+            self._held_bytes -= sum(len(accepted.submission.body) for accepted in batch)
 
     def wake(self) -> None:
         with self._cond:
@@ -123,7 +138,7 @@ class IngestService:
         self.config = config
         self.metrics = metrics
         self.hooks = hooks
-        self.queue = IngestQueue(config.limits.queue_size)
+        self.queue = IngestQueue(config.limits.queue_size, config.limits.queue_bytes)
         self.spool = Spool(config.spool_path) if config.spool_path != ":memory:" else None
         self.accounts = store.accounts()
         self.ingestor = self._new_ingestor()
@@ -160,12 +175,11 @@ class IngestService:
     @property
     def ready(self) -> bool:
         """Writable store, replay done, and the queue under 90% full."""
-        return (self.healthy and not self.replaying and self._writer_thread.is_alive()
-                and self.queue.depth < 0.9 * self.queue.capacity)
+        return self.healthy and not self.replaying and self._writer_thread.is_alive() and not self.queue.full
 
     async def accept(self, submission: Submission, build: Build | None) -> None:
         """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
-        if self._stopping or not self.queue.reserve():
+        if self._stopping or not self.queue.reserve(len(submission.body)):
             raise Overloaded("the ingest queue is full")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
@@ -180,13 +194,13 @@ class IngestService:
 
     def submit_events(self, events: Sequence[Event], project: str) -> None:
         """Spool and queue events made inside the process (probes); raises Overloaded when the queue is full."""
-        if self._stopping or not self.queue.reserve():
-            raise Overloaded("the ingest queue is full")
         submission = new_submission("events", project, events_to_bytes(list(events)))
+        if self._stopping or not self.queue.reserve(len(submission.body)):
+            raise Overloaded("the ingest queue is full")
         try:
             ticket = self._append([submission])[0]
         except BaseException:
-            self.queue.release()
+            self.queue.release(len(submission.body))
             raise
         kept: list[Item] = list(events)
         self.queue.put(Accepted(submission, ticket, lambda: kept))
@@ -217,8 +231,8 @@ class IngestService:
             except OSError as exc:
                 log.error("cannot write the spool: %s", exc)
                 self.healthy = False
-                for _, _, answer in batch:
-                    self.queue.release()
+                for submission, _, answer in batch:
+                    self.queue.release(len(submission.body))
                     answer(exc)
                 continue
             for (submission, build, answer), ticket in zip(batch, tickets, strict=True):
@@ -255,7 +269,7 @@ class IngestService:
         replayed = 0
         batch: list[Accepted] = []
         for submission, ticket in self.spool.recover():
-            self.queue.hold(1)
+            self.queue.hold(len(submission.body))
             batch.append(Accepted(submission, ticket, None))
             if len(batch) >= REPLAY_BATCH:
                 replayed += len(batch)
@@ -284,7 +298,7 @@ class IngestService:
                 if self._stopping and attempt >= len(RETRY_DELAYS):
                     log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
                               len(batch))
-                    self.queue.done(len(batch))
+                    self.queue.done(batch)
                     return
 
     def _commit(self, batch: list[Accepted], reread: bool) -> None:
@@ -307,7 +321,7 @@ class IngestService:
         result = self._result(flushed)
         if self.spool is not None:
             self.spool.committed([accepted.ticket for accepted in batch])
-        self.queue.done(len(batch))
+        self.queue.done(batch)
         now = time.monotonic()
         for accepted in batch:
             self.metrics.commit_seconds.observe(now - accepted.arrived)
