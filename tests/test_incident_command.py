@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,34 @@ def test_repo_that_is_not_a_clone_is_refused(tmp_path):
     """--repo must be a git clone."""
     code, _, err = run("incident", str(EXAMPLE), "--db", ":memory:", "--repo", str(tmp_path))
     assert code == 1 and "pass --repo a clone" in err
+
+
+def test_repo_adds_suspect_commits_to_the_postmortem(tmp_path):
+    """With --repo, the postmortem lists the commit that last changed payment-service's raising line before
+    the incident, from the release (tag v2.3.1) it began in."""
+    repo = tmp_path / "payment"
+    repo.mkdir()
+    lines = [f"# line {n}\n" for n in range(1, 41)]
+    files = {"app/web.py": lines, "app/api/payments.py": lines, "app/services/payments.py": lines,
+             "app/db/repository.py": lines}
+
+    def commit(changed: dict[str, list[str]], message: str, when: str, who: str, tag: str) -> None:
+        for name, text in changed.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text("".join(text))
+        env = {**os.environ, "GIT_AUTHOR_NAME": who, "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": who,
+               "GIT_COMMITTER_EMAIL": "dev@example.com", "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        for args in (["add", "-A"], ["commit", "-q", "-m", message], ["tag", tag]):
+            subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True, capture_output=True)
+    commit(files, "Payment service", "2026-10-01T09:00:00Z", "Alice", "v2.3.0")
+    slow = [*lines[:30], "    rows = session.execute(DEFAULT_METHOD_WITH_PAYMENTS)  # joins every payment\n", *lines[31:]]
+    commit({"app/db/repository.py": slow}, "Load the default payment method with its payments",
+           "2026-11-27T16:00:00Z", "Bob", "v2.3.1")
+    code, out, _ = run("incident", str(EXAMPLE), "--db", ":memory:", "--repo", str(repo), "--notice", "postmortem")
+    assert code == 0
+    section = out.split("## Suspect commits", 1)[1]
+    first = section.strip().splitlines()[0]
+    assert "Bob: Load the default payment method with its payments" in first
+    assert "last changed the raising line app/db/repository.py:31" in first

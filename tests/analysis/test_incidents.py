@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from faultlens.analysis.incident_cause import find_kind, find_trigger
 from faultlens.analysis.incident_dependencies import DependencyNamer
@@ -18,7 +19,10 @@ from faultlens.analysis.incident_signals import cascade_signals
 from faultlens.analysis.origin import OriginInputs, blame_spans, find_origin
 from faultlens.analysis.overview import build_report
 from faultlens.model import Deploy, DeployImpact, Diagnosis, Issue, Report, Trigger, Verdict
+from faultlens.report.html import render_html
 from faultlens.report.json_report import report_json
+from faultlens.report.markdown import render_markdown
+from faultlens.report.terminal import render_terminal
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.store import open_store
 
@@ -361,6 +365,20 @@ class TestCheckoutExample:
                                        "description": "payment-service deployed from v2.3.0 to v2.3.1"}
         assert all({"answer", "evidence"} <= set(w) for w in incident["five_whys"])
         assert all(issue["suspect_commits"] == [] for issue in data["issues"])
+
+
+def test_every_report_format_draws_the_incident(example):
+    """Markdown, HTML and the terminal each show the incident with its cascade and whys; the HTML escapes it."""
+    markdown = render_markdown(example)
+    assert "## Incidents" in markdown
+    assert "Cascade: payment-service → worker → order-service → gateway" in markdown
+    assert "1. **Why?**" in markdown.split("## Incidents", 1)[1]
+    page = render_html(example)
+    assert 'id="incident-20261128-1404-payment-service"' in page and "Action items" in page
+    console = Console(record=True, width=160)
+    render_terminal(example, console)
+    text = console.export_text()
+    assert "Incident 20261128-1404-payment-service: payment-service (deploy)" in text and "Five whys" in text
 
 
 def lab_scenarios() -> list[str]:

@@ -12,6 +12,7 @@ weighs traces, calls between services and onsets; `incident_cause` the trigger a
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,6 +209,12 @@ def _rose_before(s: _Series, early: datetime, start: datetime, window_start: dat
     return poisson_tail(inside, expected) < INVOLVED_P
 
 
+def _near(moment: datetime, moments: Sequence[datetime]) -> bool:
+    """Whether a sorted list holds a moment within COINCIDENCE of this one."""
+    index = bisect_left(moments, moment - COINCIDENCE)
+    return index < len(moments) and moments[index] <= moment + COINCIDENCE
+
+
 def _minute_totals(series: Iterable[_Series], start: datetime, end: datetime) -> list[float]:
     totals = [0.0] * _minutes(start, end)
     for s in series:
@@ -355,8 +362,7 @@ class _Context:
             return _rose(self.series[key], draft.start, draft.end, *self.window, errors_only=True)
         if len(times) < INVOLVED_MIN_EVENTS:
             return False
-        near = sum(1 for t in times if any(abs((t - m).total_seconds()) <= COINCIDENCE.total_seconds()
-                                           for m in moments))
+        near = sum(1 for t in times if _near(t, moments))
         return near >= COINCIDENT_SHARE * len(times)
 
     def _symptoms(self, draft: Draft, rows: Sequence[dict[str, Any]]) -> set[str]:

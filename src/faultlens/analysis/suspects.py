@@ -35,6 +35,7 @@ MAX_FRAMES = 8
 MAX_SUSPECTS = 5
 RAISING_LINE, LINE_HISTORY, PATH_LINE, FILE_CHANGE, IN_RELEASE, RELEASE_TAG = 1.0, 0.5, 0.6, 0.3, 0.3, 0.2
 """How much each reason weighs: the raising line most, being the release's tagged commit least."""
+OTHER_REASONS = 0.25
 _FIELD = "\x1f"
 _LOG_FORMAT = f"%H{_FIELD}%an{_FIELD}%aI{_FIELD}%s"
 
@@ -50,12 +51,19 @@ class CommitInfo:
 @dataclass(slots=True)
 class _Suspect:
     commit: CommitInfo
-    score: float = 0.0
+    weights: list[float] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
+    @property
+    def score(self) -> float:
+        """The strongest reason, plus a quarter of the others: a first commit that wrote every line on the
+        path must not outweigh the one that changed the raising line."""
+        best = max(self.weights, default=0.0)
+        return best + OTHER_REASONS * (sum(self.weights) - best)
+
     def add(self, weight: float, reason: str, path: str | None) -> None:
-        self.score += weight
+        self.weights.append(weight)
         if reason not in self.reasons:
             self.reasons.append(reason)
         if path and path not in self.files:
@@ -147,7 +155,7 @@ def suspect_commits(issue: Issue, repo: GitRepo, limit: int = MAX_SUSPECTS) -> l
     if sample is None or not sample.exceptions:
         return []
     began = issue.first_seen_ever or issue.first_seen
-    release_tag, previous_tag = _release_tags(issue, repo)
+    release_tag, previous_tag = _release_tags(issue, repo, began)
     tags = repo.tags()
     rev = tags[release_tag] if release_tag else repo.rev_before(began)
     if rev is None:
@@ -162,8 +170,9 @@ def suspect_commits(issue: Issue, repo: GitRepo, limit: int = MAX_SUSPECTS) -> l
         if commit.date > began:
             return
         entry = suspects.setdefault(commit.sha, _Suspect(commit))
-        entry.add(weight * _recency(commit.date, began), f"{reason} ({_age(commit.date, began)} before the issue "
-                  "was first seen)", path)
+        if weight == FILE_CHANGE and path in entry.files:
+            return  # the commit is already suspected for lines of this file
+        entry.add(weight * _recency(commit.date, began), reason, path)
 
     mapped: dict[str, list[Frame]] = {}
     for frame in frames:
@@ -195,7 +204,8 @@ def suspect_commits(issue: Issue, repo: GitRepo, limit: int = MAX_SUSPECTS) -> l
             suspect(tagged, RELEASE_TAG, f"is {release_tag}'s tagged commit", None)
     ranked = sorted(suspects.values(), key=lambda s: (-s.score, -s.commit.date.timestamp()))[:limit]
     return [SuspectCommit(sha=s.commit.sha, author=s.commit.author, date=s.commit.date, message=s.commit.message,
-                          files=s.files, reason="; ".join(s.reasons), score=round(s.score, 3)) for s in ranked]
+                          files=s.files, reason=f"{'; '.join(s.reasons)} ({_age(s.commit.date, began)} before the "
+                          "issue was first seen)", score=round(s.score, 3)) for s in ranked]
 
 
 def map_frame(frame: Frame, files: Sequence[str]) -> str | None:
@@ -269,16 +279,21 @@ def _same(frame: Frame, among: Sequence[Frame]) -> bool:
     return any((f.abs_path or f.filename, f.lineno) == (frame.abs_path or frame.filename, frame.lineno) for f in among)
 
 
-def _release_tags(issue: Issue, repo: GitRepo) -> tuple[str | None, str | None]:
-    """The tag of the release the issue began in, and the tag before it, if the repository has them."""
+def _release_tags(issue: Issue, repo: GitRepo, began: datetime) -> tuple[str | None, str | None]:
+    """The tag of the release the issue began in, and the tag before it, if the repository has them.
+
+    The issue's sample is its latest event, perhaps after a rollback, so of the releases its events
+    carry, the one whose tagged commit is the newest not after the first event is taken.
+    """
     tags = repo.tags()
-    release = issue.sample.release if issue.sample is not None and issue.sample.release else None
-    releases = [release] if release else list(issue.releases)
-    for name in releases:
-        for tag in tags:
-            if tag == name or tag.endswith(("/" + name, "@" + name)):
-                return tag, repo.previous_tag(tag)
-    return None, None
+    matching = [tag for name in issue.releases for tag in tags
+                if tag == name or tag.endswith(("/" + name, "@" + name))]
+    dated = [(commit.date, tag) for tag in matching for commit in [repo.commit(tags[tag])] if commit is not None]
+    if not dated:
+        return None, None
+    before = [item for item in dated if item[0] <= began]
+    tag = max(before)[1] if before else min(dated)[1]
+    return tag, repo.previous_tag(tag)
 
 
 def _recency(date: datetime, began: datetime) -> float:

@@ -57,7 +57,7 @@ def incident(
         err.print("No incident: errors did not rise together across services, and no failure ran through "
                   "them steadily.", highlight=False)
         raise typer.Exit(1)
-    text = render_notices(report.incidents, notice.value)
+    text = render_notices(report, notice.value)
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:

@@ -10,20 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from faultlens.model import Incident, ServiceImpact
+from faultlens.model import Incident, Issue, Report, ServiceImpact
 
 NOTICES: tuple[str, ...] = ("initial", "update", "postmortem")
 """The notice names `faultlens incident --notice` takes (besides `all`), in the order they are sent."""
 _STATUS_TITLE = {"ongoing": "Identified, still failing", "mitigated": "Mitigated", "resolved": "Resolved"}
 
 
-def render_notices(incidents: Sequence[Incident], notice: str = "all") -> str:
-    """The chosen notices of every incident, one after another."""
+def render_notices(report: Report, notice: str = "all") -> str:
+    """The chosen notices of every incident of the report, one after another."""
     wanted = NOTICES if notice == "all" else (notice,)
+    issues = {issue.fingerprint: issue for issue in report.issues}
     parts = []
-    for incident in incidents:
+    for incident in report.incidents:
         for name in wanted:
-            parts.append(RENDERERS[name](incident))
+            text = RENDERERS[name](incident)
+            if name == "postmortem":
+                text += _suspects([issues[fp] for fp in incident.issues if fp in issues])
+            parts.append(text)
     return "\n\n---\n\n".join(parts) + "\n"
 
 
@@ -115,6 +119,19 @@ def postmortem(incident: Incident) -> str:
 
 
 RENDERERS = {"initial": initial_notice, "update": update_notice, "postmortem": postmortem}
+
+
+def _suspects(issues: Sequence[Issue]) -> str:
+    """The suspect commits of the incident's issues (with --repo), each once, with the issue it came from."""
+    seen: set[str] = set()
+    lines = []
+    for issue in issues:
+        for commit in issue.suspect_commits:
+            if commit.sha not in seen:
+                seen.add(commit.sha)
+                lines.append(f"- `{commit.sha[:10]}` {_t(commit.date)} {_cell(commit.author)}: "
+                             f"{_cell(commit.message)} — {_cell(commit.reason)} (issue `{issue.fingerprint}`)")
+    return "\n\n## Suspect commits\n\n" + "\n".join(lines) if lines else ""
 
 
 def _measure(impact: ServiceImpact) -> str:
