@@ -360,6 +360,14 @@ def test_alerts_test_command_sends_a_sample(webhook: Webhook) -> None:
     assert body["text"].startswith("Test alert:")
 
 
+def test_alerts_without_a_subcommand_still_writes_rules(tmp_path: Path) -> None:
+    """`faultlens alerts PATH --format prometheus` writes a rule file as before `alerts test` existed."""
+    result = CliRunner().invoke(cli_app, ["alerts", str(REPO / "examples" / "checkout-incident"), "--format",
+                                          "prometheus", "--db", str(tmp_path / "store.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("groups:") and "HighErrorRate" in result.output
+
+
 def test_alerts_test_command_refuses_loopback_by_default(webhook: Webhook) -> None:
     """Without an allowed network, the test command refuses a loopback webhook and says how to allow it."""
     result = CliRunner().invoke(cli_app, ["alerts", "test", "--webhook", webhook.url])

@@ -195,7 +195,7 @@ class WebhookSender:
 
     def _post_once(self, target: WebhookTarget, body: dict[str, Any]) -> httpx.Response:
         url, host = resolve_target(target.url, self.allowed)
-        host_header = host if httpx.URL(target.url).port is None else f"{host}:{httpx.URL(target.url).port}"
+        host_header = httpx.URL(target.url).netloc.decode("ascii")
         try:
             response = self.client.post(url, json=body, timeout=target.timeout_seconds,
                                         headers={"Host": host_header}, extensions={"sni_hostname": host})
