@@ -340,6 +340,8 @@ def test_settings_are_read_from_the_server_table() -> None:
     ({"webhooks": [{"name": "o", "url": "https://x"}],
       "alerts": [{"kind": "spike", "window": 0, "webhooks": ["o"]}]}, "expected a whole number of at least 1"),
     ({"webhooks": [{"name": "o", "url": "ftp://x"}]}, "expected an http:// or https:// url"),
+    ({"webhooks": [{"name": "o", "url": "http://10.1.2.3/hook"}]}, "o: http://10.1.2.3/hook: 10.1.2.3 refused, "
+     "10.1.2.3 is a private address; if that webhook is yours, add \"10.1.2.3/32\""),
     ({"webhook_allowed_networks": ["not-a-net"]}, "expected networks such as"),
     ({"webhooks": {"name": "o"}}, "expected an array of tables ([[server.webhooks]])"),
 ])

@@ -34,6 +34,7 @@ from faultlens.server.webhooks import (
     WebhookSender,
     WebhookTarget,
     parse_networks,
+    refused_literal,
 )
 
 log = logging.getLogger("faultlens.alerts")
@@ -278,6 +279,9 @@ def read_alert_settings(server: Mapping[str, Any], path: str | None = None) -> A
     for target in targets:
         if not target.url.startswith(("http://", "https://")):
             raise read.fail("server.webhooks", f"{target.name}: expected an http:// or https:// url")
+        problem = refused_literal(target.url, networks)
+        if problem:
+            raise read.fail("server.webhooks", f"{target.name}: {problem}")
     rules: list[AlertRule] = []
     for where, table in read.tables(server, "server.alerts"):
         read.known(table, where, ("kind", "services", "projects", "threshold", "window", "cooldown", "min_records",

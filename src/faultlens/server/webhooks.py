@@ -157,11 +157,31 @@ def resolve_target(url: str, allowed: Sequence[IPNetwork],
             raise RetryableDeliveryError(f"{url}: cannot resolve {parsed.host} ({exc})") from None
         addresses = [ipaddress.ip_address(text) for text in dict.fromkeys(found)]
     for address in addresses:
-        problem = check_address(address, allowed)
+        problem = _refusal(url, parsed.host, address, allowed)
         if problem:
-            raise DeliveryError(f"{url}: {parsed.host} refused, {problem}; if that webhook is yours, add "
-                                f"\"{address}/{address.max_prefixlen}\" to server.webhook_allowed_networks")
+            raise DeliveryError(problem)
     return parsed.copy_with(host=str(addresses[0])), parsed.host
+
+
+def refused_literal(url: str, allowed: Sequence[IPNetwork]) -> str | None:
+    """Why a webhook written as an address may not receive alerts, so startup can say so at once.
+
+    None for an allowed address and for a host name, which is checked each time it is resolved.
+    """
+    host = httpx.URL(url).host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return _refusal(url, host, address, allowed)
+
+
+def _refusal(url: str, host: str, address: IPAddress, allowed: Sequence[IPNetwork]) -> str | None:
+    problem = check_address(address, allowed)
+    if problem is None:
+        return None
+    return (f"{url}: {host} refused, {problem}; if that webhook is yours, add "
+            f"\"{address}/{address.max_prefixlen}\" to server.webhook_allowed_networks")
 
 
 def _resolve(host: str, port: int) -> list[str]:
