@@ -26,7 +26,7 @@ from faultlens.ingest.sources import InputRef, expand_inputs
 from faultlens.ingest.traces import SpanRecord, extract_event, span_error_event
 from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, Span, VolumeBucket
 from faultlens.store.base import SourceState, Store
-from faultlens.times import minute_of, parse_timestamp
+from faultlens.times import minute_of
 
 BATCH_EVENTS = 5000
 _ROTATION_SUFFIX = re.compile(r"(\.(log|txt|json|jsonl|ndjson|out|err|gz|zst|\d+))+$|[-_.]\d{4}-?\d\d-?\d\d.*$")
@@ -221,7 +221,7 @@ class Ingestor:
         bucket = self._bucket(service, host, release, minute, record.level or "info")
         bucket.count += 1
         if record.message:
-            change = config_change(service, record.message, parse_timestamp(record.ts_text) or minute)
+            change = config_change(service, record.message, record.ts_text, minute)
             if change is not None:
                 self._changes.append(change)
         if record.format == "access-log":

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from faultlens.model import Deploy
+from faultlens.times import parse_timestamp
 
 _CONFIG_CHANGE = re.compile(
     r"(?:config(?:uration)?|settings?|feature[ -]?flags?|flag|environment variable)\b[^\n]{0,80}?"
@@ -20,12 +21,16 @@ _CONFIG_CHANGE = re.compile(
 )
 
 
-def config_change(service: str, message: str, time: datetime) -> Deploy | None:
-    """A config-change Deploy when the message announces one, else None."""
+def config_change(service: str, message: str, ts_text: object, fallback: datetime) -> Deploy | None:
+    """A config-change Deploy when the message announces one, else None.
+
+    The time is parsed only for a line that announces a change: this runs on every line.
+    """
     if not ("onfig" in message or "etting" in message or "lag" in message or "eload" in message
             or "ariable" in message):
         return None
     if _CONFIG_CHANGE.search(message, 0, 300) is None:
         return None
-    return Deploy(service=service, release="config", time=time, source="log", kind="config",
+    return Deploy(service=service, release="config", time=parse_timestamp(ts_text) or fallback, source="log",
+                  kind="config",
                   description=message[:300])
