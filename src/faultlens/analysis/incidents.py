@@ -119,8 +119,7 @@ def build_incidents(store: Store, issues: Sequence[Issue], deploys: Sequence[Dep
         drafts.append(standing)
     context = _Context(store, {i.fingerprint: i for i in issues}, deploys, service_minutes, series, edge_services,
                        start, end)
-    incidents = [context.incident(draft) for draft in sorted(drafts, key=lambda d: d.start)]
-    return [i for i in incidents if i is not None]
+    return [context.incident(draft) for draft in sorted(drafts, key=lambda d: d.start)]
 
 
 def failing_requests(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
@@ -288,7 +287,7 @@ class _Context:
         self.traffic = traffic_by_minute(service_minutes)
         self.paths = [r for r in store.query("served_paths") if r["service"] not in edge_services]
 
-    def incident(self, draft: Draft) -> Incident | None:
+    def incident(self, draft: Draft) -> Incident:
         since = max(draft.start - LOOKBACK, self.window[0])
         rows = self.store.query("service_messages", since=since, until=draft.end, services=sorted(self.known))
         namer = DependencyNamer(self.known, self.paths, ((r["service"], message_text(r)) for r in rows))
@@ -314,7 +313,7 @@ class _Context:
         origin = finding.origin
         silent = origin is not None and origin not in draft.onsets
         if silent and origin is not None:
-            draft.onsets[origin] = draft.start
+            draft.onsets[origin] = draft.start  # a dependency that logged nothing: its failure began with the others'
         origin_issues = [self.issues[fp] for fp in sorted(draft.fingerprints)
                          if fp in self.issues and origin in self.issues[fp].services]
         trigger, change, trigger_evidence = find_trigger(origin, finding.cascade, draft.start, self.deploys,

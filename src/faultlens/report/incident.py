@@ -1,8 +1,9 @@
 """The notices an incident commander sends, filled from an Incident: the initial notification, the
 mitigation update and the postmortem draft, in Markdown for a chat channel, a status page or a doc.
 
-The initial notice speaks as of the first ten minutes (the early error rates), since that is
-when it is sent; the update and the postmortem speak as of the end of the data.
+The initial notice gives the error rates of the first ten minutes, when it would have been sent
+(its user count, labelled so, covers the whole incident); the update and the postmortem speak as
+of the end of the data.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def initial_notice(incident: Incident) -> str:
     for impact in incident.impacts:
         lines.append(f"- {impact.service} {_measure(impact)}: {_pct(impact.rate_early)} in the first 10 minutes "
                      f"(normal: {_pct(impact.rate_before)})")
-    lines.append(f"- Affected users: {incident.users:,}")
+    lines.append(f"- Affected users: {incident.users:,} over the whole incident")
     lines.append(f"- What fails: {_cell(incident.root_cause_summary)}")
     lines += ["", "### Actions under way", "",
               f"- Investigating {origin}: its errors lead; {', '.join(incident.affected_services[1:]) or 'no other'} "
