@@ -27,6 +27,8 @@ def test_poisson_tail():
     assert poisson_sf(0, 3.0) == 1.0
     assert poisson_sf(1, 2.0) == pytest.approx(1 - math.exp(-2.0))
     assert poisson_sf(10, 1.0) < 1e-6
+    assert poisson_sf(1100, 1000.0) == pytest.approx(0.00088, rel=0.2), "no underflow at large rates"
+    assert poisson_sf(900, 1000.0) > 0.99
 
 
 def test_binomial_tail():

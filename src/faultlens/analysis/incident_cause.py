@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from faultlens.analysis.incident_onsets import poisson_tail
+from faultlens.analysis.stats import poisson_sf
 from faultlens.model import DeployImpact, Issue, Trigger
 
 CHANGE_HORIZON = timedelta(minutes=30)
@@ -147,7 +147,7 @@ def _load_surge(origin: str | None, affected: Sequence[str], start: datetime,
         per_minute = sum(earlier) / len(earlier)
         expected = per_minute * len(recent)
         observed = sum(c for _, c in recent)
-        if expected > 0 and observed >= LOAD_RATIO * expected and poisson_tail(observed, expected) < LOAD_P:
+        if expected > 0 and observed >= LOAD_RATIO * expected and poisson_sf(int(observed), expected) < LOAD_P:
             return service, min(m for m, _ in recent), observed / expected
     return None
 

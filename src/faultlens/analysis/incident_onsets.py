@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faultlens.analysis.buckets import BUCKET_SIZES, floor_time
-from faultlens.analysis.stats import poisson_sf
 
 MAX_BUCKETS = 240
 """Enough resolution for onsets (a minute over four hours); the scan is quadratic in buckets."""
@@ -190,15 +189,6 @@ def _best_run(errors: list[int], baseline: list[float]) -> tuple[int, int, float
             if llr >= MIN_LLR and (best is None or llr > best[2]):
                 best = (lo, hi, llr, observed, expected)
     return best
-
-
-def poisson_tail(observed: float, expected: float) -> float:
-    """P(X >= observed) for X ~ Poisson(expected); past a few hundred, by the normal approximation, since the
-    exact sum starts from exp(-expected), which underflows."""
-    if expected <= 500:
-        return poisson_sf(int(observed), expected)
-    z = (observed - 0.5 - expected) / math.sqrt(expected)
-    return 0.5 * math.erfc(z / math.sqrt(2))
 
 
 def _llr(observed: int, expected: float, total: int) -> float:

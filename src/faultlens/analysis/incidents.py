@@ -22,11 +22,11 @@ from typing import Any
 from faultlens.analysis.buckets import floor_time
 from faultlens.analysis.incident_cause import SYMPTOM_KINDS, find_kind, find_trigger, summarize, traffic_by_minute
 from faultlens.analysis.incident_dependencies import DependencyNamer, message_text
-from faultlens.analysis.incident_onsets import cluster_rises, find_rises, poisson_tail
+from faultlens.analysis.incident_onsets import cluster_rises, find_rises
 from faultlens.analysis.incident_signals import cascade_signals
 from faultlens.analysis.incident_story import StoryInputs, tell
 from faultlens.analysis.origin import OriginInputs, find_origin
-from faultlens.analysis.stats import pearson
+from faultlens.analysis.stats import pearson, poisson_sf
 from faultlens.model import DeployImpact, Incident, Issue
 from faultlens.store.base import Store
 from faultlens.store.rows import aware_utc
@@ -191,7 +191,7 @@ def _rose(s: _Series, start: datetime, end: datetime, window_start: datetime, wi
     if rest < span:  # too little time outside for a rate: ask only for a much higher rate inside
         return outside == 0 or (rest > 0 and inside / span >= SHORT_WINDOW_RATIO * outside / rest)
     expected = max(outside / rest * span, INVOLVED_FLOOR)
-    return poisson_tail(inside, expected) < INVOLVED_P
+    return poisson_sf(int(inside), expected) < INVOLVED_P
 
 
 def _rose_before(s: _Series, early: datetime, start: datetime, window_start: datetime) -> bool:
@@ -205,7 +205,7 @@ def _rose_before(s: _Series, early: datetime, start: datetime, window_start: dat
         return False  # too little time before it to know what its usual rate is
     earlier = s.count(window_start, early - timedelta(microseconds=1))
     expected = max(earlier / before * span, INVOLVED_FLOOR)
-    return poisson_tail(inside, expected) < INVOLVED_P
+    return poisson_sf(int(inside), expected) < INVOLVED_P
 
 
 def _near(moment: datetime, moments: Sequence[datetime]) -> bool:

@@ -34,19 +34,19 @@ def robust_z(value: float, baseline: Sequence[float]) -> float:
 
 
 def poisson_sf(k: int, lam: float) -> float:
-    """P(X >= k) for X ~ Poisson(lam)."""
+    """P(X >= k) for X ~ Poisson(lam): summed in log space so a large rate does not underflow, and by
+    the normal approximation (with continuity correction) past a thousand, where the sum grows long."""
     if k <= 0:
         return 1.0
     if lam <= 0:
         return 0.0
-    term = math.exp(-lam)
-    cdf = term
-    for i in range(1, k):
-        term *= lam / i
-        cdf += term
-        if term < 1e-300 and i > lam:
-            break
-    return max(0.0, 1.0 - cdf)
+    if lam > 1000:
+        return 0.5 * math.erfc((k - 0.5 - lam) / math.sqrt(lam) / math.sqrt(2))
+    log_lam = math.log(lam)
+    logs = [-lam + i * log_lam - math.lgamma(i + 1) for i in range(k)]
+    top = max(logs)
+    cdf = math.exp(top) * sum(math.exp(x - top) for x in logs)
+    return min(max(0.0, 1.0 - cdf), 1.0)
 
 
 def binomial_sf(k: int, n: int, p: float) -> float:
