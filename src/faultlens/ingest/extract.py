@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from faultlens.ingest.coerce import as_float, as_int, as_str
 from faultlens.ingest.decode_text import expand_header
 from faultlens.ingest.fieldmap import take
 from faultlens.ingest.record import Record
@@ -60,27 +61,27 @@ class Extractor:
             level=level,
             message=message,
             source=Source(record.path, record.line),
-            service=_str(take(fields, "service")) or _str(fields.pop("app", None)) or self.default_service,
-            environment=_str(take(fields, "environment")),
-            host=_str(take(fields, "host")),
-            release=_str(take(fields, "release")),
-            logger=_str(take(fields, "logger")),
-            thread=_str(take(fields, "thread")),
+            service=as_str(take(fields, "service")) or as_str(fields.pop("app", None)) or self.default_service,
+            environment=as_str(take(fields, "environment")),
+            host=as_str(take(fields, "host")),
+            release=as_str(take(fields, "release")),
+            logger=as_str(take(fields, "logger")),
+            thread=as_str(take(fields, "thread")),
             exceptions=exceptions,
             stacktrace=stack_text,
             platform=platform,
             explicit_fingerprint=_fingerprint_value(take(fields, "fingerprint")),
             trace_id=_trace_id(take(fields, "trace_id")),
-            span_id=_str(take(fields, "span_id")),
-            parent_span_id=_str(take(fields, "parent_span_id")),
+            span_id=as_str(take(fields, "span_id")),
+            parent_span_id=as_str(take(fields, "parent_span_id")),
             correlation_id=_correlation(take(fields, "correlation_id")),
-            user_id=_str(take(fields, "user.id")),
-            user_ip=_str(take(fields, "user.ip")),
-            session_id=_str(take(fields, "session_id")),
-            http_method=_str(take(fields, "http.method")),
-            http_path=_str(take(fields, "http.path")),
-            http_status=_int(take(fields, "http.status_code")),
-            duration_ms=_float(take(fields, "duration_ms")),
+            user_id=as_str(take(fields, "user.id")),
+            user_ip=as_str(take(fields, "user.ip")),
+            session_id=as_str(take(fields, "session_id")),
+            http_method=as_str(take(fields, "http.method")),
+            http_path=as_str(take(fields, "http.path")),
+            http_status=as_int(take(fields, "http.status_code")),
+            duration_ms=as_float(take(fields, "duration_ms")),
         )
         fields.pop("pri", None)
         _keep_rest(event, fields)
@@ -90,8 +91,8 @@ class Extractor:
 def _exceptions(record: Record, fields: dict[str, Any],
                 stack_value: Any) -> tuple[list[ExceptionInfo], str | None, str | None]:
     """The exception chain from a structured traceback, a stack string, or the continuation lines."""
-    exc_type = _str(take(fields, "error.type"))
-    exc_message = _str(take(fields, "error.message"))
+    exc_type = as_str(take(fields, "error.type"))
+    exc_message = as_str(take(fields, "error.message"))
     structured = _structlog_exceptions(stack_value)
     if structured:
         return structured, None, "python"
@@ -123,7 +124,7 @@ def _structlog_exceptions(value: Any) -> list[ExceptionInfo]:
     for item in reversed(value):  # structlog lists the last raised first
         frames = [
             Frame(function=f.get("name"), filename=f.get("filename"), abs_path=f.get("filename"),
-                  lineno=_int(f.get("lineno")))
+                  lineno=as_int(f.get("lineno")))
             for f in item.get("frames", []) if isinstance(f, dict)
         ]
         type_name = str(item.get("exc_type", "Error"))
@@ -154,28 +155,14 @@ def _json_safe(value: Any) -> bool:
     return True
 
 
-def _str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
 
 
-def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _trace_id(value: Any) -> str | None:
-    text = _str(value)
+    text = as_str(value)
     if text is None:
         return None
     match = _GCP_TRACE.search(text)
@@ -184,7 +171,7 @@ def _trace_id(value: Any) -> str | None:
 
 def _correlation(value: Any) -> str | None:
     """A correlation id, or None for an empty MDC slot or a key=value list without one."""
-    text = _str(value)
+    text = as_str(value)
     if text is None:
         return None
     text = text.strip()
@@ -200,4 +187,4 @@ def _correlation(value: Any) -> str | None:
 def _fingerprint_value(value: Any) -> str | None:
     if isinstance(value, list):
         return "/".join(str(v) for v in value) or None
-    return _str(value)
+    return as_str(value)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from faultlens.ingest.coerce import as_int, as_str
 from faultlens.ingest.extract import Extractor
 from faultlens.ingest.record import Record
 from faultlens.model import Event, ExceptionInfo, Source, Span
@@ -181,10 +182,10 @@ def span_error_event(item: SpanRecord) -> Event | None:
         message=_message(span, exceptions),
         source=Source(item.path, item.line),
         service=span.service,
-        environment=_str(item.resource.get("deployment.environment.name") or
+        environment=as_str(item.resource.get("deployment.environment.name") or
                          item.resource.get("deployment.environment")),
-        host=_str(item.resource.get("host.name")),
-        release=_str(item.resource.get("service.version")),
+        host=as_str(item.resource.get("host.name")),
+        release=as_str(item.resource.get("service.version")),
         logger=item.scope,
         platform=platform,
         exceptions=exceptions,
@@ -193,12 +194,12 @@ def span_error_event(item: SpanRecord) -> Event | None:
         span_id=span.span_id,
         parent_span_id=span.parent_span_id,
         correlation_id=correlation_of(attrs),
-        user_id=_str(attrs.get("enduser.id") or attrs.get("user.id")),
-        user_ip=_str(attrs.get("client.address") or attrs.get("http.client_ip")),
-        session_id=_str(attrs.get("session.id")),
-        http_method=_str(attrs.get("http.request.method") or attrs.get("http.method")),
+        user_id=as_str(attrs.get("enduser.id") or attrs.get("user.id")),
+        user_ip=as_str(attrs.get("client.address") or attrs.get("http.client_ip")),
+        session_id=as_str(attrs.get("session.id")),
+        http_method=as_str(attrs.get("http.request.method") or attrs.get("http.method")),
         http_path=_path(attrs),
-        http_status=_int(attrs.get("http.response.status_code") or attrs.get("http.status_code")),
+        http_status=as_int(attrs.get("http.response.status_code") or attrs.get("http.status_code")),
         duration_ms=round(duration, 3),
     )
     event.tags["span.name"] = span.name
@@ -216,9 +217,9 @@ def _exceptions(raised: SpanEvent | None) -> tuple[list[ExceptionInfo], str | No
     if raised is None:
         return [], None, None
     attrs = raised.attributes
-    exc_type = _str(attrs.get("exception.type"))
-    exc_message = _str(attrs.get("exception.message")) or ""
-    stack = _str(attrs.get("exception.stacktrace"))
+    exc_type = as_str(attrs.get("exception.type"))
+    exc_message = as_str(attrs.get("exception.message")) or ""
+    stack = as_str(attrs.get("exception.stacktrace"))
     parsed = parse_trace(stack) if stack else None
     if parsed is not None and parsed.exceptions:
         chain = parsed.exceptions
@@ -246,7 +247,7 @@ def _message(span: Span, exceptions: list[ExceptionInfo]) -> str:
 
 
 def _path(attrs: dict[str, Any]) -> str | None:
-    path = _str(attrs.get("url.path") or attrs.get("http.target") or attrs.get("http.route"))
+    path = as_str(attrs.get("url.path") or attrs.get("http.target") or attrs.get("http.route"))
     return path.split("?", 1)[0] if path else None
 
 
@@ -258,14 +259,5 @@ def extract_event(extract: Extractor, record: Record) -> Event:
     return event
 
 
-def _str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None

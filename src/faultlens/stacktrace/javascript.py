@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
-from faultlens.stacktrace.logline import dedent, indent_of
+from faultlens.stacktrace.logline import find_header
 from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
 
 LANGUAGE = "javascript"
@@ -167,18 +167,7 @@ def _header(line: str) -> ExceptionInfo | None:
 
 
 def _find_header(lines: list[str], trigger: int, floor: int) -> tuple[ExceptionInfo | None, int]:
-    """Walk up from the first frame to the error line; lines between continue its message."""
-    for k in range(trigger - 1, max(floor, trigger - _MAX_MESSAGE_LINES) - 1, -1):
-        line = lines[k]
-        if not line.strip() or _frame(line) is not None:
-            break
-        header = _header(line)
-        if header is not None:
-            extra = dedent(lines[k + 1 : trigger], indent_of(line))
-            if extra:
-                header.value = "\n".join([header.value, *extra]) if header.value else "\n".join(extra)
-            return header, k
-    return None, trigger
+    return find_header(lines, trigger, floor, _frame, _header, _MAX_MESSAGE_LINES)
 
 
 def _parse_body(lines: list[str], i: int, exception: ExceptionInfo) -> tuple[list[ExceptionInfo], int]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from faultlens.model import ExceptionInfo
 
 _LOG_HEADER = re.compile(
     r"""\s{0,4}[\[(]?(?:
@@ -56,3 +59,22 @@ def dedent(lines: list[str], width: int) -> list[str]:
 
 def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip())
+
+
+def find_header(lines: list[str], trigger: int, floor: int, is_frame: Callable[[str], object],
+                header_of: Callable[[str], ExceptionInfo | None], max_lines: int) -> tuple[ExceptionInfo | None, int]:
+    """Walk up from a trace's first frame to its exception line; the lines between continue its message.
+
+    Returns the exception and its line index, or None and `trigger` when no header is within reach.
+    """
+    for k in range(trigger - 1, max(floor, trigger - max_lines) - 1, -1):
+        line = lines[k]
+        if not line.strip() or is_frame(line) is not None:
+            break
+        header = header_of(line)
+        if header is not None:
+            extra = dedent(lines[k + 1 : trigger], indent_of(line))
+            if extra:
+                header.value = "\n".join([header.value, *extra]) if header.value else "\n".join(extra)
+            return header, k
+    return None, trigger
