@@ -65,6 +65,8 @@ _EDGES = "()[]{}<>\"',;.!?"
 
 def mask_token(token: str) -> str:
     """Return the token with its value segments replaced by ``<*>``."""
+    if not token:
+        return token  # what is left after a bare scheme such as ``0://``
     if token.isalpha():
         return VARIABLE if token in _DATE_WORDS or token.lower() in _LITERALS else token
     if token.isalnum():

@@ -25,7 +25,7 @@ QUERIES: dict[str, str] = {
                any_value(i.culprit) AS culprit,
                any_value(i.status) AS status,
                any_value(i.first_seen) AS first_ever,
-               any_value(e.grouping) AS grouping
+               arg_min(e.grouping, e.timestamp) AS grouping
         FROM events e LEFT JOIN issues i USING (fingerprint)
         WHERE ($since IS NULL OR e.timestamp >= $since) AND ($until IS NULL OR e.timestamp <= $until)
           AND ($min_rank IS NULL OR {LEVEL_RANK_SQL.replace("level", "e.level")} >= $min_rank)
