@@ -25,8 +25,6 @@ from faultlens.errors import UsageError
 from faultlens.model import IngestStats
 from faultlens.report.alert_rules import render_datadog, render_prometheus
 from faultlens.runner import IngestOptions, Ingestor
-from faultlens.server.alerting import read_alert_settings
-from faultlens.server.webhooks import Alert, WebhookSender, WebhookTarget, parse_networks
 from faultlens.store import DEFAULT_DB, open_store
 
 
@@ -90,6 +88,10 @@ def alerts_test(
     config: Annotated[Path | None, typer.Option("--config", help="Settings file (default: faultlens.toml).")] = None,
 ) -> None:
     """Send one sample alert to a webhook, once, and report its answer."""
+    # the server's modules load only here: every other command starts without them
+    from faultlens.server.alerting import read_alert_settings
+    from faultlens.server.webhooks import Alert, WebhookSender, WebhookTarget, parse_networks
+
     settings = read_alert_settings(load_config(config).server, str(config) if config else None)
     try:
         extra = parse_networks(allow_network or [])
