@@ -80,6 +80,7 @@ def minute_of(value: object) -> datetime | None:
 
 def _parse_iso(text: str) -> datetime | None:
     candidate = text.replace(",", ".", 1) if "," in text else text
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(candidate)
     except ValueError:

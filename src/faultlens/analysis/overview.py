@@ -27,7 +27,6 @@ from faultlens.analysis.suspects import GitRepo, suspect_commits
 from faultlens.analysis.trends import build_trend
 from faultlens.model import Deploy, Diagnosis, IngestStats, Issue, Report
 from faultlens.store.base import Store
-from faultlens.store.rows import aware_utc
 
 Diagnose = Callable[[Issue], Diagnosis | None]
 DELIVERABLE_ISSUES = 5
@@ -60,7 +59,7 @@ def build_report(store: Store, stats: IngestStats, since: datetime | None = None
     report.deploys = deploy_impacts(deploys, service_minutes, issues)
     reach = {row["fingerprint"]: row for row in store.query("issue_reach", since=since, until=until)}
     lifts = tag_lifts(store.query("tag_counts", since=since, until=until), _traffic(store, since, until))
-    periods = {row["fingerprint"]: periodic_seconds([aware_utc(t) for t in row["times"]])
+    periods = {row["fingerprint"]: periodic_seconds([t.replace(tzinfo=UTC) for t in row["times"]])
                for row in store.query("issue_times", since=since, until=until)}
     traffic = _bucketed_traffic(service_minutes, size)
     total_users = sum(issue.users for issue in issues)

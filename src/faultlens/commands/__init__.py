@@ -6,7 +6,7 @@ Each command lives in its own module under `faultlens.commands` and registers it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -70,7 +70,7 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def progress(paths: list[str]) -> Iterator[object]:
+def progress(paths: list[str]) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for inputs of known size, only when stderr is a terminal."""
     if not err.is_terminal:
         yield None

@@ -11,9 +11,8 @@ import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,7 +30,7 @@ from faultlens.store import DEFAULT_DB, open_store
 class _RulesUnlessSubcommand(TyperGroup):
     """Sends `faultlens alerts [PATH...] [OPTIONS]` to `alerts rules`, so the command reads as it always did."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
             args = ["rules", *args]
         return super().parse_args(ctx, args)

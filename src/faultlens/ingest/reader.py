@@ -13,7 +13,7 @@ from faultlens.ingest.decode_logfmt import decode_logfmt_line
 from faultlens.ingest.decode_text import TextDecoder
 from faultlens.ingest.record import Record
 from faultlens.ingest.sniff import CRI_LINE, Detected, forced, sniff
-from faultlens.ingest.sources import InputRef, LineReader, looks_binary, open_input
+from faultlens.ingest.sources import InputRef, LineBatch, LineReader, looks_binary, open_input
 from faultlens.ingest.traces import SpanRecord
 from faultlens.ingest.traces_input import (
     TRACE_FORMATS,
@@ -185,7 +185,7 @@ def read_items(ref: InputRef, result: ReadResult, input_format: str | None = Non
             prefilter = Prefilter(path, decoder.decode, needles)
             assembler = prefilter.assembler = Assembler(prefilter.decode, decoder.orphan)
         feed = assembler.feed
-        batch = first
+        batch: LineBatch | None = first
         while batch is not None:
             line_no = batch.first_line
             for line in batch.lines:

@@ -108,13 +108,13 @@ def open_input(ref: InputRef) -> BinaryIO:
             raw = open(ref.path, "rb")  # noqa: SIM115 - the caller closes it
         except OSError as exc:
             raise SourceError(f"cannot open: {_os_reason(exc)}", path=ref.path) from None
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
     head = buffered.peek(4)[:4]
     if head.startswith(GZIP_MAGIC):
         return GzipStream(buffered)  # type: ignore[return-value]
     if head.startswith(ZSTD_MAGIC):
-        return zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)  # type: ignore[return-value]
-    return buffered  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+    return buffered
 
 
 class GzipStream(io.RawIOBase):
