@@ -417,6 +417,21 @@ class Incident:
     action_items: list[str] = field(default_factory=list)
 
 
+LATENCY_BOUNDS_MS: tuple[float, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+"""Upper bounds of the request-duration buckets; a last, open bucket holds the slower ones."""
+
+
+@dataclass(slots=True)
+class LatencyBucket:
+    """Request durations of one service in one minute, counted per bucket of LATENCY_BOUNDS_MS (plus one
+    for slower): a p95 per service needs every request's duration, not only the failed ones'."""
+
+    service: str
+    minute: datetime
+    counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BOUNDS_MS) + 1))
+    sum_ms: float = 0.0
+
+
 @dataclass(slots=True)
 class Issue:
     """Events that share a fingerprint, summarised."""

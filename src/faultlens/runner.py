@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from faultlens.ingest.reader import ReadResult, read_items
 from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
 from faultlens.ingest.traces import SpanRecord, extract_event, span_error_event
-from faultlens.model import LEVEL_RANK, Deploy, Event, IngestStats, Span, VolumeBucket
+from faultlens.model import LATENCY_BOUNDS_MS, LEVEL_RANK, Deploy, Event, IngestStats, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState, Store
 from faultlens.times import minute_of
 
@@ -43,6 +44,7 @@ class Flushed:
 
     events: list[Event]
     volume: list[VolumeBucket]
+    latency: list[LatencyBucket] = field(default_factory=list)
 
 
 OnFlush = Callable[[Flushed], None]
@@ -89,6 +91,7 @@ class Ingestor:
         self._pending: list[Event] = []
         self._spans: list[Span] = []
         self._volume: dict[tuple[str, str | None, str | None, datetime, str], VolumeBucket] = {}
+        self._latency: dict[tuple[str, datetime], LatencyBucket] = {}
         self._changes: list[Deploy] = []
 
     def run(self, specs: Iterable[str]) -> IngestStats:
@@ -228,6 +231,13 @@ class Ingestor:
             bucket.requests += 1
             if record.level == "error":
                 bucket.failed_requests += 1
+        duration = _record_duration_ms(record)
+        if duration is not None:
+            timing = self._latency.get((service, minute))
+            if timing is None:
+                timing = self._latency[(service, minute)] = LatencyBucket(service, minute)
+            timing.counts[bisect_left(LATENCY_BOUNDS_MS, duration)] += 1
+            timing.sum_ms += duration
 
     def flush(self) -> None:
         """Write what is pending; called per batch, per file, and when the run ends or is interrupted."""
@@ -244,6 +254,10 @@ class Ingestor:
             buckets, self._volume = list(self._volume.values()), {}
             self.store.append_volume(buckets)
             flushed.volume = buckets
+        if self._latency:
+            timings, self._latency = list(self._latency.values()), {}
+            self.store.append_latency(timings)
+            flushed.latency = timings
         if self._changes:
             changes, self._changes = self._changes, []
             self.store.append_deploys(changes)
@@ -254,6 +268,32 @@ class Ingestor:
         self.stats.skipped_inputs += 1
         self.stats.problems.append(str(error))
         self.warn(str(error))
+
+
+DURATION_MS_KEYS = ("request.duration_ms", "duration_ms", "http.duration_ms", "elapsed_ms", "response_time_ms",
+                    "latency_ms", "responseTime")
+"""Fields that hold a request's duration in milliseconds; fields in other units are not guessed at."""
+
+
+def _record_duration_ms(record: Record) -> float | None:
+    """A record's request duration, read without expanding it: an access log's request time, or a field."""
+    header = record.header
+    if header is not None:
+        if record.format != "access-log":
+            return None
+        token = (header.group("trailer") or "").split(None, 1)
+        try:
+            return float(token[0]) * 1000.0 if token and "=" not in token[0] else None
+        except ValueError:
+            return None
+    fields = record.fields
+    if not fields:
+        return None
+    for key in DURATION_MS_KEYS:
+        value = fields.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    return None
 
 
 def _record_origin(record: Record) -> tuple[str | None, str | None, str | None]:

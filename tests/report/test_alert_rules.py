@@ -52,8 +52,8 @@ DATADOG_MONITOR = {
     "additionalProperties": False,
 }
 # Log alert queries: logs(query).index(index).rollup(method[, measure]).last(window) operator number
-LOG_ALERT = re.compile(r'^logs\("(?:[^"\\]|\\.)*"\)\.index\("[^"]*"\)\.rollup\("count"\)\.last\("\d+[mhd]"\) [<>]=? '
-                       r'(\d+(?:\.\d+)?)$')
+LOG_ALERT = re.compile(r'^logs\("(?:[^"\\]|\\.)*"\)\.index\("[^"]*"\)\.rollup\("(?:count|pc95", "@[\w.]+)"\)'
+                       r'\.last\("\d+[mhd]"\) [<>]=? (\d+(?:\.\d+)?)$')
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def rules():
     store = open_store(":memory:")
     stats = Ingestor(store, IngestOptions()).run([str(EXAMPLE)])
     report = build_report(store, stats, deliverable_issues=0)
-    found = build_alert_rules(report, store.query("service_minutes"), "report.html")
+    found = build_alert_rules(report, store.query("service_minutes"), "report.html", store.query("latency_histogram"))
     store.close()
     return found
 
@@ -118,7 +118,9 @@ def test_datadog_monitors_fit_the_api(rules):
 def test_rules_cover_services_issues_and_new_errors(rules):
     """There is an error-rate rule per service, rules for the leading issues, and one for new error types."""
     kinds = {rule.kind for rule in rules}
-    assert kinds == {"error-rate", "issue", "new-error"}
+    assert kinds == {"error-rate", "issue", "new-error", "latency"}
+    latency = {rule.service for rule in rules if rule.kind == "latency"}
+    assert latency == {"gateway", "payment-service"}, "services whose records carry request durations"
     services = {rule.service for rule in rules if rule.kind == "error-rate"}
     assert services == {"gateway", "order-service", "payment-service", "worker"}
     pool = [r for r in rules if r.kind == "issue" and "QueuePool" in r.summary]

@@ -50,3 +50,21 @@ def test_in_process_events_take_the_same_road(running: Any, credentials: Any) ->
     with running.client(credentials.token) as client:
         issues = client.get("/api/projects/shop/issues").json()["issues"]
     assert [(i["title"], i["services"]) for i in issues] == [("probe GET /health failed: 503", ["api"])]
+
+
+def test_request_durations_feed_the_latency_histogram(running: Any, credentials: Any) -> None:
+    """Records carrying a request duration are counted in `faultlens_request_duration_seconds`, the series the
+    p95 rules read, in the bucket of their duration."""
+    lines = [{"timestamp": "2026-11-28T14:00:00Z", "level": "info", "message": "GET /cart 200", "service": "web",
+              "request": {"method": "GET", "path": "/cart", "status_code": 200, "duration_ms": ms}}
+             for ms in (40, 40, 180, 2000)]
+    with running.client() as client:
+        answer = client.post("/api/ingest", content=b"\n".join(orjson.dumps(line) for line in lines),
+                             headers={"X-Faultlens-Key": credentials.public_key})
+        assert answer.status_code == 200
+        running.wait_committed()
+        found = samples(client.get("/metrics").text)
+    bucket = "faultlens_request_duration_seconds_bucket"
+    assert found[(bucket, (("le", "0.05"), ("service", "web")))] == 2
+    assert found[(bucket, (("le", "0.25"), ("service", "web")))] == 3
+    assert found[(bucket, (("le", "+Inf"), ("service", "web")))] == 4

@@ -22,6 +22,8 @@ MIN_ERROR_RATE = 0.01
 MAX_ERROR_RATE = 0.5
 ISSUE_RULES = 10
 ISSUE_WINDOW_MINUTES = 10
+MIN_TIMED_REQUESTS = 100
+MIN_REQUESTS_PER_MINUTE = 5
 
 
 def _label(value: str) -> str:
@@ -47,11 +49,21 @@ def error_rate_threshold(per_minute: Sequence[tuple[int, int]]) -> tuple[float, 
     return round(threshold, 4), f"the median minute's error rate was {typical:.2%}; alert at {threshold:.2%}"
 
 
-def build_alert_rules(report: Report, service_minutes: Sequence[dict[str, Any]], runbook_base: str) -> list[AlertRule]:
+def build_alert_rules(report: Report, service_minutes: Sequence[dict[str, Any]], runbook_base: str,
+                      latency: Sequence[dict[str, Any]] = ()) -> list[AlertRule]:
+    """Rules for every service's error rate and p95 latency, the leading issues, and new error types;
+    `latency` holds `latency_histogram` rows (service, le_ms, requests)."""
     by_service: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for row in service_minutes:
         by_service[row["service"]].append((int(row["records"] or 0), int(row["errors"] or 0)))
     rules = [_service_rule(service, minutes, runbook_base) for service, minutes in sorted(by_service.items())]
+    histograms: dict[str, dict[Any, list[tuple[float | None, int]]]] = defaultdict(lambda: defaultdict(list))
+    for row in latency:
+        histograms[row["service"]][row["minute"]].append((row["le_ms"], int(row["requests"] or 0)))
+    for service, minutes in sorted(histograms.items()):
+        rule = _latency_rule(service, list(minutes.values()), runbook_base)
+        if rule is not None:
+            rules.append(rule)
     rules.extend(_issue_rule(issue, runbook_base) for issue in _alertable(report.issues))
     rules.append(_new_error_rule(runbook_base))
     return rules
@@ -71,6 +83,60 @@ def _service_rule(service: str, minutes: list[tuple[int, int]], runbook_base: st
         description=f"More than {threshold:.2%} of {service}'s records are errors over 5 minutes ({reason}).",
         promql=promql, datadog_type="log alert", datadog_query=datadog, datadog_threshold=float(errors_in_five),
         threshold=threshold, window="5m",
+        reason=reason, service=service, runbook_url=f"{runbook_base}#service-{service}")
+
+
+def p95_ms(histogram: Sequence[tuple[float | None, int]]) -> float | None:
+    """The upper bound of the bucket holding the 95th percentile; None when the slowest five percent are
+    past the last bound (their durations are unknown)."""
+    total = sum(count for _, count in histogram)
+    seen = 0
+    for bound, count in sorted(histogram, key=lambda item: math.inf if item[0] is None else item[0]):
+        seen += count
+        if seen >= 0.95 * total:
+            return bound
+    return None
+
+
+def typical_p95_ms(minutes: Sequence[Sequence[tuple[float | None, int]]]) -> float | None:
+    """The median of the per-minute p95s over minutes busy enough to have one, so an incident's slow
+    minutes do not set the bar; the whole window's p95 when no minute is busy enough."""
+    per_minute = [p95_ms(histogram) for histogram in minutes
+                  if sum(count for _, count in histogram) >= MIN_REQUESTS_PER_MINUTE]
+    known = [value for value in per_minute if value is not None]
+    if len(known) >= len(per_minute) / 2 and known:
+        return median(known)
+    merged: dict[float | None, int] = defaultdict(int)
+    for histogram in minutes:
+        for bound, count in histogram:
+            merged[bound] += count
+    return p95_ms(list(merged.items()))
+
+
+def _latency_rule(service: str, minutes: Sequence[Sequence[tuple[float | None, int]]],
+                  runbook_base: str) -> AlertRule | None:
+    """p95 latency above one and a half times the typical p95 (at least 100 ms more), for services with
+    enough timed requests to say what their p95 is."""
+    if sum(count for histogram in minutes for _, count in histogram) < MIN_TIMED_REQUESTS:
+        return None
+    seen = typical_p95_ms(minutes)
+    if seen is None:
+        return None
+    threshold_ms = float(math.ceil(max(1.5 * seen, seen + 100.0)))
+    svc = _label(service)
+    reason = f"the typical p95 was at most {seen:g} ms; alert above {threshold_ms:g} ms"
+    return AlertRule(
+        name=f"{_name(service)}HighP95Latency", kind="latency", severity="medium",
+        summary=f"{service}: p95 latency above {threshold_ms:g} ms",
+        description=f"The 95th percentile of {service}'s request durations over 5 minutes is above "
+                    f"{threshold_ms:g} ms ({reason}).",
+        promql=(f'histogram_quantile(0.95, sum by (le) (rate(faultlens_request_duration_seconds_bucket'
+                f'{{service="{svc}"}}[5m]))) > {threshold_ms / 1000.0:g}'),
+        datadog_type="log alert",
+        # Datadog's standard `duration` attribute is in nanoseconds
+        datadog_query=(f'logs("service:{svc}").index("*").rollup("pc95", "@duration").last("10m") > '
+                       f'{int(threshold_ms * 1_000_000)}'),
+        datadog_threshold=float(int(threshold_ms * 1_000_000)), threshold=threshold_ms / 1000.0, window="5m",
         reason=reason, service=service, runbook_url=f"{runbook_base}#service-{service}")
 
 

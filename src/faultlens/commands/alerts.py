@@ -66,7 +66,8 @@ def alerts(
         if paths and stats.files == 0:
             raise UsageError("nothing readable was given; name log files, directories, globs or - for stdin")
         report = build_report(store, stats, deliverable_issues=0)
-        rules = build_alert_rules(report, store.query("service_minutes"), runbook_base)
+        rules = build_alert_rules(report, store.query("service_minutes"), runbook_base,
+                                  store.query("latency_histogram"))
     finally:
         store.close()
     text = render_prometheus(rules) if output_format is AlertFormat.prometheus else render_datadog(rules)

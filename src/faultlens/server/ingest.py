@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from faultlens.errors import StoreError
 from faultlens.grouping.session import STATE_NAME
 from faultlens.ingest.extract import Extractor
-from faultlens.model import Event
+from faultlens.model import LATENCY_BOUNDS_MS, Event
 from faultlens.runner import Flushed, IngestOptions, Ingestor
 from faultlens.server.config import ServerConfig
 from faultlens.server.decode import Item, decode_submission, events_to_bytes
@@ -52,6 +52,10 @@ REPLAY_BATCH = 100
 
 Build = Callable[[], list[Item]]
 """Makes a request's items from what its receiver already parsed (run on the writer thread)."""
+
+
+LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY_BOUNDS_MS[-1] / 1000.0)
+"""Where a request of each latency bucket is counted: its bound, and twice the last bound for the slowest."""
 
 
 @dataclass(slots=True)
@@ -375,6 +379,11 @@ class IngestService:
                 self.metrics.events.labels(event.service or "unknown", event.level, event.fingerprint or "").inc()
             for bucket in part.volume:
                 self.metrics.records.labels(bucket.service).inc(bucket.count)
+            for timing in part.latency:
+                histogram = self.metrics.request_duration.labels(timing.service)
+                for seconds, count in zip(LATENCY_SECONDS, timing.counts, strict=True):
+                    for _ in range(count):  # each request at its bucket's bound: the buckets are what the rules read
+                        histogram.observe(seconds)
 
     def set_issue_status(self, fingerprint: str, status: str) -> Any:
         """Change an issue's status on the writer thread, keeping the regression watch in step."""

@@ -12,6 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from faultlens.model import LATENCY_BOUNDS_MS
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -57,6 +59,10 @@ class ServerMetrics:
                               ["service", "level", "fingerprint"], registry=r)
         self.records = Counter("faultlens_records", "Every record read, errors or not: the denominator of error "
                                "rates.", ["service"], registry=r)
+        self.request_duration = Histogram(
+            "faultlens_request_duration_seconds", "Durations of the requests the records describe (access logs, "
+            "request fields), per service: what the p95 latency rules read.", ["service"],
+            buckets=[bound / 1000.0 for bound in LATENCY_BOUNDS_MS], registry=r)
 
     def watch_issues(self, counts: Callable[[], dict[str, int]]) -> None:
         self.registry.register(IssueStatusCollector(counts))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from faultlens.model import Deploy, Event, Span, VolumeBucket
+from faultlens.model import Deploy, Event, LatencyBucket, Span, VolumeBucket
 
 
 @dataclass(slots=True)
@@ -27,6 +27,9 @@ class Store(Protocol):
 
     def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
         """Add per-minute record counts."""
+
+    def append_latency(self, buckets: Sequence[LatencyBucket]) -> None:
+        """Add per-minute request-duration histograms."""
 
     def append_spans(self, spans: Sequence[Span]) -> None: ...
 

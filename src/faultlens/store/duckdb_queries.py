@@ -72,6 +72,11 @@ QUERIES: dict[str, str] = {
         GROUP BY ALL
     """,
     "deploys": "SELECT * FROM deploys ORDER BY time, service",
+    "latency_histogram": """
+        SELECT service, minute, le_ms, sum(count) AS requests FROM latency
+        WHERE ($since IS NULL OR minute >= $since) AND ($until IS NULL OR minute <= $until)
+        GROUP BY ALL ORDER BY service, minute, le_ms NULLS LAST
+    """,
     "issue_buckets": f"""
         SELECT fingerprint, to_timestamp(floor(epoch(timestamp) / $bucket) * $bucket)::TIMESTAMP AS bucket,
                count(*) AS events
@@ -185,6 +190,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "release_traffic": ("since", "until"),
     "host_traffic": ("since", "until"),
     "deploys": (),
+    "latency_histogram": ("since", "until"),
     "issue_buckets": ("since", "until", "bucket"),
     "issue_times": ("since", "until"),
     "issue_reach": ("since", "until"),

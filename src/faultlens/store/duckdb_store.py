@@ -11,7 +11,7 @@ import orjson
 import pyarrow as pa
 
 from faultlens.errors import StoreError
-from faultlens.model import Deploy, Event, Span, VolumeBucket
+from faultlens.model import LATENCY_BOUNDS_MS, Deploy, Event, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState
 from faultlens.store.duckdb_accounts import Accounts
 from faultlens.store.duckdb_browse import Browser
@@ -75,6 +75,17 @@ class DuckDBStore:
             self.con.execute("ROLLBACK")
             raise StoreError(f"cannot write events: {exc}", path=self.path) from None
         return int(inserted[0]) if inserted else 0
+
+    def append_latency(self, buckets: Sequence[LatencyBucket]) -> None:
+        rows = [(b.service, naive_utc(b.minute), bound, count) for b in buckets
+                for bound, count in zip((*LATENCY_BOUNDS_MS, None), b.counts, strict=True) if count]
+        if not rows:
+            return
+        service, minute, bound, count = (list(column) for column in zip(*rows, strict=True))
+        table = pa.Table.from_pydict({"service": service, "minute": minute, "le_ms": bound, "count": count},
+                                     schema=pa.schema([("service", pa.string()), ("minute", pa.timestamp("us")),
+                                                       ("le_ms", pa.float64()), ("count", pa.int64())]))
+        self._insert_arrow("latency", table)
 
     def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
         if not buckets:

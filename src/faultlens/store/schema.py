@@ -52,6 +52,8 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS volume (
         service VARCHAR, host VARCHAR, release VARCHAR, minute TIMESTAMP, level VARCHAR, count BIGINT,
         requests BIGINT, failed_requests BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS latency (
+        service VARCHAR, minute TIMESTAMP, le_ms DOUBLE, count BIGINT)""",
     """CREATE TABLE IF NOT EXISTS spans (
         trace_id VARCHAR, span_id VARCHAR, parent_span_id VARCHAR, service VARCHAR, name VARCHAR, kind VARCHAR,
         start TIMESTAMP, "end" TIMESTAMP, status VARCHAR, status_message VARCHAR, attributes VARCHAR)""",
