@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
-from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
+from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace, scan_traces
 
 LANGUAGE = "dotnet"
 MARKERS: tuple[str, ...] = ("   at ", "  at ", "\tat ", "\nat ", "---> ")
@@ -46,18 +46,14 @@ def find(lines: list[str]) -> list[ParsedTrace]:
     A trace starts at a frame line that begins with `at ` or names its file: prose such as
     "look at Cart.Total(decimal price)" is not a frame.
     """
-    found: list[ParsedTrace] = []
-    floor = 0
-    i, n = 0, len(lines)
-    while i < n:
-        frame = _frame(lines[i])
-        if frame is not None and (frame.filename is not None or lines[i].lstrip().startswith("at ")):
-            trace = _parse(lines, i, floor)
-            found.append(trace)
-            floor = i = trace.end_line
-            continue
-        i += 1
-    return found
+    return scan_traces(lines, _try_at)
+
+
+def _try_at(lines: list[str], i: int, floor: int) -> ParsedTrace | None:
+    frame = _frame(lines[i])
+    if frame is not None and (frame.filename is not None or lines[i].lstrip().startswith("at ")):
+        return _parse(lines, i, floor)
+    return None
 
 
 def _frame(line: str) -> Frame | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from faultlens.model import ExceptionInfo, Frame
 from faultlens.stacktrace.logline import dedent, find_header, indent_of
-from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
+from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace, scan_traces
 
 LANGUAGE = "java"
 MARKERS: tuple[str, ...] = ("\tat ", "    at ", "\nat ", "\\tat ", "Caused by:")
@@ -48,19 +48,14 @@ class _Node:
 
 def find(lines: list[str]) -> list[ParsedTrace]:
     """Every JVM stack trace in the lines."""
-    found: list[ParsedTrace] = []
-    floor = 0
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        if _frame(line) is not None or _nested(line, "Caused by"):
-            trace = _parse(lines, i, floor)
-            if trace is not None:
-                found.append(trace)
-                floor = i = trace.end_line
-                continue
-        i += 1
-    return found
+    return scan_traces(lines, _try_at)
+
+
+def _try_at(lines: list[str], i: int, floor: int) -> ParsedTrace | None:
+    line = lines[i]
+    if _frame(line) is not None or _nested(line, "Caused by"):
+        return _parse(lines, i, floor)
+    return None
 
 
 def _frame(line: str) -> Frame | None:

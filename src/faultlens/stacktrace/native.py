@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from faultlens.model import ExceptionInfo, Frame
-from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
+from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace, scan_traces
 
 LANGUAGE = "native"
 MARKERS: tuple[str, ...] = ("Sanitizer", "#0 ", "#0  ", ")[0x", "runtime error:", "terminate called")
@@ -40,29 +40,24 @@ _GLIBC_HEADERS = re.compile(r"\*\*\* (?P<value>.{1,512}?) \*\*\*|(?P<plain>\w[\w
 
 def find(lines: list[str]) -> list[ParsedTrace]:
     """Every native crash report or backtrace in the lines."""
-    found: list[ParsedTrace] = []
-    floor = 0
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        trace = None
-        if len(line) <= MAX_LINE:
-            if "Sanitizer" in line:
-                trace = _parse_sanitizer(lines, i)
-            elif "runtime error:" in line:
-                trace = _parse_ubsan(lines, i)
-            elif "terminate called" in line:
-                trace = _parse_terminate(lines, i)
-            elif "#0 " in line and _GDB_FRAME.match(line):
-                trace = _parse_gdb(lines, i, floor)
-            elif ")[0x" in line or ") [0x" in line:
-                trace = _parse_glibc(lines, i, floor)
-        if trace is not None:
-            found.append(trace)
-            floor = i = trace.end_line
-            continue
-        i += 1
-    return found
+    return scan_traces(lines, _try_at)
+
+
+def _try_at(lines: list[str], i: int, floor: int) -> ParsedTrace | None:
+    line = lines[i]
+    if len(line) > MAX_LINE:
+        return None
+    if "Sanitizer" in line:
+        return _parse_sanitizer(lines, i)
+    if "runtime error:" in line:
+        return _parse_ubsan(lines, i)
+    if "terminate called" in line:
+        return _parse_terminate(lines, i)
+    if "#0 " in line and _GDB_FRAME.match(line):
+        return _parse_gdb(lines, i, floor)
+    if ")[0x" in line or ") [0x" in line:
+        return _parse_glibc(lines, i, floor)
+    return None
 
 
 def _sanitizer_frame(line: str) -> Frame | None:

@@ -10,7 +10,7 @@ import re
 
 from faultlens.model import ExceptionInfo, Frame
 from faultlens.stacktrace.logline import dedent, indent_of
-from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace
+from faultlens.stacktrace.trace import MAX_LINE, UNKNOWN_TYPE, ParsedTrace, scan_traces
 
 LANGUAGE = "ruby"
 MARKERS: tuple[str, ...] = (":in `", ":in '")
@@ -31,17 +31,11 @@ _MAX_MESSAGE_LINES = 30
 
 def find(lines: list[str]) -> list[ParsedTrace]:
     """Every Ruby backtrace in the lines."""
-    found: list[ParsedTrace] = []
-    floor = 0
-    i, n = 0, len(lines)
-    while i < n:
-        if _frame(lines[i]) is not None:
-            trace = _parse(lines, i, floor)
-            found.append(trace)
-            floor = i = trace.end_line
-            continue
-        i += 1
-    return found
+    return scan_traces(lines, _try_at)
+
+
+def _try_at(lines: list[str], i: int, floor: int) -> ParsedTrace | None:
+    return _parse(lines, i, floor) if _frame(lines[i]) is not None else None
 
 
 def _frame(line: str) -> re.Match[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from faultlens.model import ExceptionInfo
@@ -32,3 +33,22 @@ class ParsedTrace:
     def frame_count(self) -> int:
         """Frames over the whole chain: how much evidence this trace carries."""
         return sum(len(exc.frames) for exc in self.exceptions)
+
+
+TryAt = Callable[[list[str], int, int], "ParsedTrace | None"]
+"""A parser's attempt at a trace starting at line `i`, not reaching above `floor`."""
+
+
+def scan_traces(lines: list[str], try_at: TryAt) -> list[ParsedTrace]:
+    """Every trace `try_at` finds, scanning down; each one found resumes the scan after its end."""
+    found: list[ParsedTrace] = []
+    floor = 0
+    i, n = 0, len(lines)
+    while i < n:
+        trace = try_at(lines, i, floor)
+        if trace is not None:
+            found.append(trace)
+            floor = i = max(trace.end_line, i + 1)
+            continue
+        i += 1
+    return found
