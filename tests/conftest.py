@@ -26,3 +26,23 @@ def memory_store():
     store = open_store(":memory:")
     yield store
     store.close()
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """Run `faultlens ARGS...` in-process as the console script does: (exit code, stdout, stderr)."""
+    import sys
+
+    from faultlens import cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["faultlens", *args])
+        code = 0
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

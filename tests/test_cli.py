@@ -10,8 +10,6 @@ import sys
 import orjson
 import pytest
 
-from faultlens import cli
-
 WORKER = (
     "2026-11-28 14:05:01,234 INFO [worker.jobs] picked job 123\n"
     "2026-11-28 14:05:02,234 ERROR [worker.jobs] job 124 failed\n"
@@ -24,15 +22,6 @@ WORKER = (
 )
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["faultlens", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -44,9 +33,9 @@ def logs(tmp_path):
     return folder
 
 
-def test_json_report_has_the_documented_shape(monkeypatch, capsys, logs, tmp_path):
+def test_json_report_has_the_documented_shape(run_cli, monkeypatch, capsys, logs, tmp_path):
     """`--format json` prints the versioned schema with summary and issues."""
-    code, out, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", str(tmp_path / "s.duckdb"),
+    code, out, _ = run_cli("analyze", str(logs), "--db", str(tmp_path / "s.duckdb"),
                            "--format", "json")
     assert code == 0
     report = orjson.loads(out)
@@ -61,32 +50,32 @@ def test_json_report_has_the_documented_shape(monkeypatch, capsys, logs, tmp_pat
     assert issue["first_seen"] == "2026-11-28T13:05:02.234000Z"
 
 
-def test_table_and_markdown_outputs(monkeypatch, capsys, logs, tmp_path):
+def test_table_and_markdown_outputs(run_cli, monkeypatch, capsys, logs, tmp_path):
     """The default table names the issue; `--format markdown --output` writes a Markdown file."""
-    code, out, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:")
+    code, out, _ = run_cli("analyze", str(logs), "--db", ":memory:")
     assert code == 0 and "KeyError: 'customer_id'" in out
     target = tmp_path / "report.md"
-    code, _, _ = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:", "-f", "markdown",
+    code, _, _ = run_cli("analyze", str(logs), "--db", ":memory:", "-f", "markdown",
                          "-o", str(target))
     assert code == 0
     assert target.read_text().startswith("# faultlens report")
 
 
-def test_stdin(monkeypatch, capsys, tmp_path):
+def test_stdin(run_cli, monkeypatch, capsys, tmp_path):
     """`-` reads standard input."""
     import io
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(WORKER.encode())))
-    code, out, _ = run_cli(monkeypatch, capsys, "analyze", "-", "--db", ":memory:", "-f", "json")
+    code, out, _ = run_cli("analyze", "-", "--db", ":memory:", "-f", "json")
     assert code == 0
     assert orjson.loads(out)["issues"][0]["type"] == "KeyError"
 
 
-def test_bad_inputs_are_named_and_skipped(monkeypatch, capsys, logs, tmp_path):
+def test_bad_inputs_are_named_and_skipped(run_cli, monkeypatch, capsys, logs, tmp_path):
     """Binary, missing and empty inputs each get one line naming them; the rest is analyzed (exit 0)."""
     (tmp_path / "core.bin").write_bytes(b"\x7fELF\x00\x00\x01" * 100)
     (tmp_path / "empty.log").write_text("")
-    code, out, err = run_cli(monkeypatch, capsys, "analyze", str(logs), str(tmp_path / "core.bin"),
+    code, out, err = run_cli("analyze", str(logs), str(tmp_path / "core.bin"),
                              str(tmp_path / "missing.log"), str(tmp_path / "empty.log"), "--db", ":memory:",
                              "-f", "json")
     assert code == 0
@@ -98,31 +87,31 @@ def test_bad_inputs_are_named_and_skipped(monkeypatch, capsys, logs, tmp_path):
     assert "Traceback" not in err
 
 
-def test_nothing_readable_is_a_usage_error(monkeypatch, capsys, tmp_path):
+def test_nothing_readable_is_a_usage_error(run_cli, monkeypatch, capsys, tmp_path):
     """With no readable input the exit code is 2 and the message says what to give."""
-    code, _, err = run_cli(monkeypatch, capsys, "analyze", str(tmp_path / "nope.log"), "--db", ":memory:")
+    code, _, err = run_cli("analyze", str(tmp_path / "nope.log"), "--db", ":memory:")
     assert code == 2
     assert "nothing readable" in err and "Traceback" not in err
 
 
-def test_bad_option_values_are_usage_errors(monkeypatch, capsys, logs):
+def test_bad_option_values_are_usage_errors(run_cli, monkeypatch, capsys, logs):
     """Unknown formats, levels and times exit 2 with one line naming the option."""
     for args, word in ((["--input-format", "xml"], "--input-format"), (["--min-level", "loud"], "--min-level"),
                        (["--since", "yesterday-ish"], "--since")):
-        code, _, err = run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", ":memory:", *args)
+        code, _, err = run_cli("analyze", str(logs), "--db", ":memory:", *args)
         assert code == 2, args
         assert word in err and "Traceback" not in err
 
 
 @pytest.mark.skipif(os.name != "posix", reason="permissions")
-def test_unreadable_file(monkeypatch, capsys, logs, tmp_path):
+def test_unreadable_file(run_cli, monkeypatch, capsys, logs, tmp_path):
     """A file that cannot be opened is named; the others are still analyzed."""
     if os.geteuid() == 0:
         pytest.skip("root reads every file")
     locked = tmp_path / "locked.log"
     locked.write_text(WORKER)
     locked.chmod(0)
-    code, _, err = run_cli(monkeypatch, capsys, "analyze", str(logs), str(locked), "--db", ":memory:")
+    code, _, err = run_cli("analyze", str(logs), str(locked), "--db", ":memory:")
     assert code == 0 and "locked.log" in err
 
 
@@ -166,31 +155,31 @@ def test_ctrl_c_keeps_what_was_read(tmp_path):
     assert stored == reported > 0, "every event read before the interrupt is stored"
 
 
-def test_query_command_reads_the_store(monkeypatch, capsys, logs, tmp_path):
+def test_query_command_reads_the_store(run_cli, monkeypatch, capsys, logs, tmp_path):
     """`query` runs SQL read-only over the store analyze wrote, in table, CSV and JSON."""
     db = str(tmp_path / "s.duckdb")
-    run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", db, "-f", "json")
-    code, out, _ = run_cli(monkeypatch, capsys, "query", "SELECT count(*) AS n FROM events", "--db", db, "-f", "json")
+    run_cli("analyze", str(logs), "--db", db, "-f", "json")
+    code, out, _ = run_cli("query", "SELECT count(*) AS n FROM events", "--db", db, "-f", "json")
     assert code == 0 and orjson.loads(out) == [{"n": 2}]
-    code, out, _ = run_cli(monkeypatch, capsys, "query", "SELECT level, count(*) AS n FROM events GROUP BY level",
+    code, out, _ = run_cli("query", "SELECT level, count(*) AS n FROM events GROUP BY level",
                            "--db", db, "-f", "csv")
     assert out.splitlines() == ["level,n", "error,2"]
-    code, _, err = run_cli(monkeypatch, capsys, "query", "DELETE FROM events", "--db", db)
+    code, _, err = run_cli("query", "DELETE FROM events", "--db", db)
     assert code == 2 and "read-only" in err.lower()
-    code, _, err = run_cli(monkeypatch, capsys, "query", "SELEC 1", "--db", db)
+    code, _, err = run_cli("query", "SELEC 1", "--db", db)
     assert code == 2 and "syntax error" in err and "Traceback" not in err
 
 
-def test_documented_queries_run(tmp_path, monkeypatch, capsys, logs):
+def test_documented_queries_run(run_cli, tmp_path, monkeypatch, capsys, logs):
     """Every SQL example in docs/queries.md runs against a real store."""
     import re
     from pathlib import Path
 
     db = str(tmp_path / "s.duckdb")
-    run_cli(monkeypatch, capsys, "analyze", str(logs), "--db", db, "-f", "json")
+    run_cli("analyze", str(logs), "--db", db, "-f", "json")
     docs = (Path(__file__).resolve().parents[1] / "docs" / "queries.md").read_text()
     statements = re.findall(r"```sql\n(.*?)```", docs, re.S)
     assert len(statements) >= 5
     for statement in statements:
-        code, _, err = run_cli(monkeypatch, capsys, "query", statement, "--db", db, "-f", "json")
+        code, _, err = run_cli("query", statement, "--db", db, "-f", "json")
         assert code == 0, (statement, err)
