@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from faultlens.enrich import Enricher, default_chain, run_chain
 from faultlens.errors import FaultlensError, SourceError
@@ -26,7 +27,7 @@ from faultlens.ingest.record import Record
 from faultlens.ingest.sources import InputRef, expand_inputs
 from faultlens.ingest.traces import SpanRecord, extract_event, span_error_event
 from faultlens.model import LATENCY_BOUNDS_MS, LEVEL_RANK, Deploy, Event, IngestStats, LatencyBucket, Span, VolumeBucket
-from faultlens.store.base import SourceState, Store
+from faultlens.store.base import SourceState
 from faultlens.times import minute_of
 
 BATCH_EVENTS = 5000
@@ -73,10 +74,26 @@ def service_from_path(path: str) -> str | None:
     return stem
 
 
+class Sink(Protocol):
+    """What an Ingestor writes to and reads back: a store, or a staging buffer (store.staging)."""
+
+    def append_events(self, events: Sequence[Event]) -> int: ...
+    def append_volume(self, buckets: Sequence[VolumeBucket]) -> None: ...
+    def append_latency(self, buckets: Sequence[LatencyBucket]) -> None: ...
+    def append_spans(self, spans: Sequence[Span]) -> None: ...
+    def append_deploys(self, deploys: Sequence[Deploy]) -> None: ...
+    def source_state(self, path: str) -> SourceState | None: ...
+    def record_source(self, state: SourceState, fmt: str) -> None: ...
+    def issue_aliases(self, keys: Sequence[str]) -> dict[str, str]: ...
+    def add_issue_aliases(self, aliases: Mapping[str, str]) -> None: ...
+    def grouping_state(self, name: str) -> str | None: ...
+    def save_grouping_state(self, name: str, state: str) -> None: ...
+
+
 class Ingestor:
     """Reads inputs into a store; keeps what it saw in `stats` even when interrupted."""
 
-    def __init__(self, store: Store, options: IngestOptions, progress: Progress | None = None,
+    def __init__(self, store: Sink, options: IngestOptions, progress: Progress | None = None,
                  warn: Callable[[str], None] | None = None, on_flush: OnFlush | None = None) -> None:
         self.store = store
         self.options = options

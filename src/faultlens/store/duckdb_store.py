@@ -7,18 +7,37 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from faultlens.errors import StoreError
-from faultlens.model import LATENCY_BOUNDS_MS, Deploy, Event, LatencyBucket, Span, VolumeBucket
+from faultlens.grouping.session import STATE_NAME
+from faultlens.model import Deploy, Event, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState
 from faultlens.store.duckdb_accounts import Accounts
 from faultlens.store.duckdb_browse import Browser
 from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
+from faultlens.store.staging import StagedBatch
+from faultlens.store.tables import aliases_table, deploys_table, issues_table, latency_table, spans_table, volume_table
 
+WRITE_ORDER = ("fingerprint_aliases", "events", "issues", "spans", "volume", "latency", "deploys")
+"""The tables a batch may hold, in the order they are written."""
+WRITE_SQL = {
+    "fingerprint_aliases": "INSERT OR IGNORE INTO fingerprint_aliases SELECT * FROM arrow_batch",
+    "events": "INSERT OR IGNORE INTO events SELECT * FROM arrow_batch",
+    "issues": """
+        INSERT INTO issues SELECT project, fingerprint, title, type, level, culprit, 'unresolved',
+                                  first_seen, last_seen FROM arrow_batch
+        ON CONFLICT (fingerprint) DO UPDATE SET
+            first_seen = least(issues.first_seen, excluded.first_seen),
+            last_seen = greatest(issues.last_seen, excluded.last_seen)""",
+    "deploys": """
+        INSERT INTO deploys SELECT * FROM arrow_batch b WHERE NOT EXISTS (
+            SELECT 1 FROM deploys d WHERE d.service = b.service AND d.release = b.release
+              AND d.time = b.time AND d.kind = b.kind)""",
+}
+"""How each table is appended to when plain INSERT is not enough (ids and issues are kept once)."""
 INGEST_MEMORY_LIMIT = "64MB"
 QUERY_MEMORY_LIMIT = "1GB"
 """While appending, DuckDB's buffer cache would otherwise grow toward most of the machine's memory as
@@ -55,88 +74,51 @@ class DuckDBStore:
     def append_events(self, events: Sequence[Event]) -> int:
         if not events:
             return 0
-        table = events_to_arrow(events)
-        issues = _issue_rows(events)
+        return self._write_tables({"events": events_to_arrow(events), "issues": issues_table(events)})
+
+    def append_latency(self, buckets: Sequence[LatencyBucket]) -> None:
+        table = latency_table(buckets)
+        if table is not None:
+            self._write_tables({"latency": table})
+
+    def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
+        if buckets:
+            self._write_tables({"volume": volume_table(buckets)})
+
+    def append_spans(self, spans: Sequence[Span]) -> None:
+        if spans:
+            self._write_tables({"spans": spans_table(spans)})
+
+    def append_deploys(self, deploys: Sequence[Deploy]) -> None:
+        if deploys:
+            self._write_tables({"deploys": deploys_table(deploys)})
+
+    def write_staged(self, batch: StagedBatch) -> int:
+        """Write a batch prepared elsewhere in one transaction; return how many events were new."""
+        return self._write_tables(batch.tables, batch.grouping_state)
+
+    def _write_tables(self, tables: Mapping[str, pa.Table], grouping_state: str | None = None) -> int:
+        """Insert Arrow tables (in WRITE_ORDER) in one transaction; the number of events inserted."""
+        inserted = 0
         try:
             self.con.execute("BEGIN")
-            self.con.register("event_batch", table)
-            inserted = self.con.execute("INSERT OR IGNORE INTO events SELECT * FROM event_batch").fetchone()
-            self.con.unregister("event_batch")
-            self.con.register("issue_batch", issues)
-            self.con.execute("""
-                INSERT INTO issues SELECT project, fingerprint, title, type, level, culprit, 'unresolved',
-                                          first_seen, last_seen FROM issue_batch
-                ON CONFLICT (fingerprint) DO UPDATE SET
-                    first_seen = least(issues.first_seen, excluded.first_seen),
-                    last_seen = greatest(issues.last_seen, excluded.last_seen)""")
-            self.con.unregister("issue_batch")
+            for name in WRITE_ORDER:
+                table = tables.get(name)
+                if table is None or table.num_rows == 0:
+                    continue
+                self.con.register("arrow_batch", table)
+                row = self.con.execute(WRITE_SQL.get(name, f"INSERT INTO {name} SELECT * FROM arrow_batch")).fetchone()
+                self.con.unregister("arrow_batch")
+                if name == "events" and row:
+                    inserted = int(row[0])
+            if grouping_state is not None:
+                self.con.execute("INSERT OR REPLACE INTO grouping_state VALUES (?, ?, ?)",
+                                 [STATE_NAME, grouping_state, naive_utc(datetime.now(UTC))])
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
-            raise StoreError(f"cannot write events: {exc}", path=self.path) from None
-        return int(inserted[0]) if inserted else 0
-
-    def append_latency(self, buckets: Sequence[LatencyBucket]) -> None:
-        rows = [(b.service, naive_utc(b.minute), bound, count) for b in buckets
-                for bound, count in zip((*LATENCY_BOUNDS_MS, None), b.counts, strict=True) if count]
-        if not rows:
-            return
-        service, minute, bound, count = (list(column) for column in zip(*rows, strict=True))
-        table = pa.Table.from_pydict({"service": service, "minute": minute, "le_ms": bound, "count": count},
-                                     schema=pa.schema([("service", pa.string()), ("minute", pa.timestamp("us")),
-                                                       ("le_ms", pa.float64()), ("count", pa.int64())]))
-        self._insert_arrow("latency", table)
-
-    def append_volume(self, buckets: Sequence[VolumeBucket]) -> None:
-        if not buckets:
-            return
-        table = pa.Table.from_pydict({
-            "service": [b.service for b in buckets],
-            "host": [b.host for b in buckets],
-            "release": [b.release for b in buckets],
-            "minute": [naive_utc(b.minute) for b in buckets],
-            "level": [b.level for b in buckets],
-            "count": [b.count for b in buckets],
-            "requests": [b.requests for b in buckets],
-            "failed_requests": [b.failed_requests for b in buckets],
-        })
-        self._insert_arrow("volume", table)
-
-    def append_spans(self, spans: Sequence[Span]) -> None:
-        if not spans:
-            return
-        table = pa.Table.from_pydict({
-            "trace_id": [s.trace_id for s in spans], "span_id": [s.span_id for s in spans],
-            "parent_span_id": [s.parent_span_id for s in spans], "service": [s.service for s in spans],
-            "name": [s.name for s in spans], "kind": [s.kind for s in spans],
-            "start": [naive_utc(s.start) for s in spans], "end": [naive_utc(s.end) for s in spans],
-            "status": [s.status for s in spans], "status_message": [s.status_message for s in spans],
-            "attributes": [orjson.dumps(s.attributes, default=str).decode() for s in spans],
-        })
-        self._insert_arrow("spans", table)
-
-    def append_deploys(self, deploys: Sequence[Deploy]) -> None:
-        if not deploys:
-            return
-        table = pa.Table.from_pydict({
-            "service": [d.service for d in deploys], "release": [d.release for d in deploys],
-            "time": [naive_utc(d.time) for d in deploys], "source": [d.source for d in deploys],
-            "commit": [d.commit for d in deploys], "previous_release": [d.previous_release for d in deploys],
-            "kind": [d.kind for d in deploys], "description": [d.description for d in deploys],
-        })
-        self._insert_arrow("deploys", table, """
-            INSERT INTO deploys SELECT * FROM arrow_batch b WHERE NOT EXISTS (
-                SELECT 1 FROM deploys d WHERE d.service = b.service AND d.release = b.release
-                  AND d.time = b.time AND d.kind = b.kind)""")
-
-    def _insert_arrow(self, name: str, table: pa.Table, statement: str | None = None) -> None:
-        """Append an Arrow table; `statement` may filter what is inserted (it reads `arrow_batch`)."""
-        try:
-            self.con.register("arrow_batch", table)
-            self.con.execute(statement or f"INSERT INTO {name} SELECT * FROM arrow_batch")
-            self.con.unregister("arrow_batch")
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot write {name}: {exc}", path=self.path) from None
+            raise StoreError(f"cannot write {', '.join(tables)}: {exc}", path=self.path) from None
+        return inserted
 
     def source_state(self, path: str) -> SourceState | None:
         row = self.con.execute("SELECT path, head_hash, lines FROM sources WHERE path = ?", [path]).fetchone()
@@ -159,12 +141,15 @@ class DuckDBStore:
         return dict(rows)
 
     def add_issue_aliases(self, aliases: Mapping[str, str]) -> None:
-        if not aliases:
-            return
-        table = pa.table({"key": pa.array(list(aliases), pa.string()),
-                          "fingerprint": pa.array(list(aliases.values()), pa.string())})
-        self._insert_arrow("fingerprint_aliases", table,
-                           "INSERT OR IGNORE INTO fingerprint_aliases SELECT * FROM arrow_batch")
+        if aliases:
+            self._write_tables({"fingerprint_aliases": aliases_table(aliases)})
+
+    def all_issue_aliases(self) -> dict[str, str]:
+        """Every grouping key with its issue: what a preparing process starts from."""
+        try:
+            return dict(self.con.execute("SELECT key, fingerprint FROM fingerprint_aliases").fetchall())
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot read grouping keys: {exc}", path=self.path) from None
 
     def grouping_state(self, name: str) -> str | None:
         rows = self.con.execute("SELECT state FROM grouping_state WHERE name = ?", [name]).fetchall()
@@ -237,27 +222,3 @@ def _bind(value: Any) -> Any:
 
 def _aware(value: Any) -> Any:
     return aware_utc(value) if isinstance(value, datetime) else value
-
-
-def _issue_rows(events: Sequence[Event]) -> pa.Table:
-    """One row per fingerprint in the batch: ON CONFLICT may touch each issue once per statement."""
-    by_fp: dict[str, dict[str, Any]] = {}
-    for event in events:
-        stamp = naive_utc(event.timestamp)
-        row = by_fp.get(event.fingerprint or "")
-        if row is None:
-            exc = event.primary_exception
-            by_fp[event.fingerprint or ""] = {
-                "project": event.project, "fingerprint": event.fingerprint, "title": event.title,
-                "type": exc.type if exc else None, "level": event.level, "culprit": event.culprit,
-                "first_seen": stamp, "last_seen": stamp,
-            }
-        else:
-            row["first_seen"] = min(row["first_seen"], stamp)
-            row["last_seen"] = max(row["last_seen"], stamp)
-    rows = list(by_fp.values())
-    return pa.Table.from_pylist(rows, schema=pa.schema([
-        ("project", pa.string()), ("fingerprint", pa.string()), ("title", pa.string()), ("type", pa.string()),
-        ("level", pa.string()), ("culprit", pa.string()), ("first_seen", pa.timestamp("us")),
-        ("last_seen", pa.timestamp("us")),
-    ]))
