@@ -212,3 +212,12 @@ def test_faulthandler_dump() -> None:
     assert (exc.type, exc.value) == ("Fatal Python error", "Segmentation fault")
     assert [f.function for f in exc.frames] == ["<module>", "inner"]
     assert trace.start_line == 0
+
+
+def test_unclosed_worker_traceback_ends() -> None:
+    """A worker traceback whose closing triple quotes never come is parsed once, not forever (found by fuzzing)."""
+    text = ('concurrent.futures.process._RemoteTraceback: \n"""\nTraceback (most recent call last):\n'
+            '  File "x.py", line 1, in <module>\nValueError: x\n')
+    trace = parse_trace(text)
+    assert trace is not None
+    assert trace.exceptions[-1].type == "ValueError"

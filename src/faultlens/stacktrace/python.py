@@ -35,10 +35,11 @@ def find(lines: list[str]) -> list[ParsedTrace]:
     """Every Python traceback in the lines, each with the chain it prints."""
     found: list[ParsedTrace] = []
     i, n = 0, len(lines)
+    floor = 0  # the end of the last trace: a wrapper above a traceback is never read twice
     while i < n:
         line = lines[i]
         if len(line) <= MAX_LINE and _starts_trace(line):
-            if _is_remote_wrapper(lines, i - 2):
+            if i - 2 >= floor and _is_remote_wrapper(lines, i - 2):
                 i -= 2
             start = i
             if "most recent call first" in line:
@@ -48,7 +49,7 @@ def find(lines: list[str]) -> list[ParsedTrace]:
                 exceptions, end = _parse_chain(lines, i)
             if exceptions and end > i:
                 found.append(ParsedTrace(LANGUAGE, exceptions, start, end))
-                i = end
+                i = floor = end
                 continue
         i += 1
     return found
