@@ -221,3 +221,13 @@ def test_unclosed_worker_traceback_ends() -> None:
     trace = parse_trace(text)
     assert trace is not None
     assert trace.exceptions[-1].type == "ValueError"
+
+
+def test_wrapper_that_comes_to_nothing_is_not_retried() -> None:
+    """A line that looks like a worker wrapper but opens a group box is tried once, then the traceback below parses (found by fuzzing)."""
+    text = ('  + Exception Group Traceback (most recent call last): x multiprocessing.pool.RemoteTraceback: \n'
+            '"""\nTraceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: x\n')
+    trace = parse_trace(text)
+    assert trace is not None
+    assert [exception.type for exception in trace.exceptions] == ["ValueError"]
+    assert (trace.start_line, trace.end_line) == (2, 5)

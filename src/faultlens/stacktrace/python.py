@@ -38,21 +38,27 @@ def find(lines: list[str]) -> list[ParsedTrace]:
     floor = 0  # the end of the last trace: a wrapper above a traceback is never read twice
     while i < n:
         line = lines[i]
+        trace = None
         if len(line) <= MAX_LINE and _starts_trace(line):
             if i - 2 >= floor and _is_remote_wrapper(lines, i - 2):
-                i -= 2
-            start = i
-            if "most recent call first" in line:
-                exceptions, end = parse_faulthandler(lines, i)
-                start = faulthandler_start(lines, i)
-            else:
-                exceptions, end = _parse_chain(lines, i)
-            if exceptions and end > i:
-                found.append(ParsedTrace(LANGUAGE, exceptions, start, end))
-                i = floor = end
-                continue
-        i += 1
+                trace = _trace_at(lines, i - 2)
+            trace = trace or _trace_at(lines, i)
+        if trace is None:
+            i += 1
+            continue
+        found.append(trace)
+        i = floor = trace.end_line
     return found
+
+
+def _trace_at(lines: list[str], i: int) -> ParsedTrace | None:
+    if "most recent call first" in lines[i]:
+        exceptions, end = parse_faulthandler(lines, i)
+        start = faulthandler_start(lines, i)
+    else:
+        exceptions, end = _parse_chain(lines, i)
+        start = i
+    return ParsedTrace(LANGUAGE, exceptions, start, end) if exceptions and end > i else None
 
 
 def _starts_trace(line: str) -> bool:
