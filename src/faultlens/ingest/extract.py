@@ -110,10 +110,16 @@ def _exceptions(record: Record, fields: dict[str, Any],
         chain = parsed.exceptions
         if exc_type and chain[-1].type in ("<unknown>", ""):
             chain[-1].type = exc_type
+        if exc_message is not None and _short_type(chain[-1].type) == _short_type(exc_type or chain[-1].type):
+            chain[-1].value = exc_message  # the producer's own text: a trace's last line cuts multi-line messages
         return chain, text, parsed.language
     if exc_type or exc_message:
         return [ExceptionInfo(type=exc_type or "Error", value=exc_message or "")], text, None
     return [], text, None
+
+
+def _short_type(name: str) -> str:
+    return name.rpartition(".")[2]
 
 
 def _structlog_exceptions(value: Any) -> list[ExceptionInfo]:
