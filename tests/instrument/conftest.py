@@ -26,7 +26,9 @@ class LogBuffer:
         self.stream = io.StringIO()
 
     def lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stream.getvalue().splitlines()]
+        """The lines the service wrote; an in-process test client's own (httpx's) are left out."""
+        lines = [json.loads(line) for line in self.stream.getvalue().splitlines()]
+        return [line for line in lines if line.get("logger") != "httpx"]
 
     def events(self) -> list[Event]:
         """The lines as `faultlens analyze` reads them: JSON decoder, then extraction."""

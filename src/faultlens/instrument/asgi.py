@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asgi_correlation_id import CorrelationIdMiddleware
+from asgi_correlation_id.context import correlation_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faultlens.instrument._context import HEADER, accepts_correlation_id, new_correlation_id
@@ -21,7 +22,11 @@ class ASGIMiddleware:
                                            generator=new_correlation_id, validator=accepts_correlation_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        outside = correlation_id.get()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            correlation_id.set(outside)  # a server that runs requests in one task must not leak the id
 
 
 class _RequestLines:

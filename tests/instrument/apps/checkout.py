@@ -20,6 +20,7 @@ api = FastAPI()
 @api.post("/orders/{sku}")
 async def create_order(sku: str, request: Request) -> dict[str, object]:
     instrument.bind_user(request.headers.get("x-user-id", "anonymous"))
+    log.info("reserving stock", extra={"sku": sku})
     response = await inventory.get(f"/stock/{sku}")
     response.raise_for_status()
     available = response.json()["available"]
