@@ -82,6 +82,15 @@ class TestASGI:
         assert {line["correlation_id"] for line in buffer.lines()} == {"order-7f3a-0001"}
 
     @pytest.mark.anyio
+    async def test_an_id_faultlens_could_not_read_back_is_replaced_with_a_warning(self, logs):
+        """A header of two letters is not taken as an id: a new one is used and the swap is reported."""
+        buffer = logs("checkout")
+        response = await self._get("/orders/7", **{"X-Correlation-ID": "ab"})
+        new = response.headers["x-correlation-id"]
+        warning = buffer.lines()[0]
+        assert HEX_ID.fullmatch(new) and warning["level"] == "warning" and new in warning["message"]
+
+    @pytest.mark.anyio
     async def test_one_request_line_with_method_path_status_duration_and_user(self, logs):
         """The request line carries the method, path, status code, duration and the user the handler bound."""
         buffer = logs("checkout")
@@ -146,6 +155,16 @@ class TestWSGI:
         assert request_line["correlation_id"] == "order-7f3a-0001"
         assert request_line["request"]["status_code"] == 200 and request_line["request"]["duration_ms"] >= 0
 
+    def test_an_id_faultlens_could_not_read_back_is_replaced_with_a_warning(self, logs):
+        """As in ASGI: a header that is no id is swapped for a new one, reported in the same words."""
+        buffer = logs("inventory")
+        with wsgi_client() as client:
+            response = client.get("/stock/sku-1", headers={"X-Correlation-ID": "id with spaces"})
+        new = response.headers["x-correlation-id"]
+        warning = buffer.lines()[0]
+        assert HEX_ID.fullmatch(new) and warning["level"] == "warning" and new in warning["message"]
+        assert warning["logger"] == "asgi_correlation_id"
+
     def test_the_id_does_not_outlive_the_request(self, logs):
         """After the response is closed, lines of the same thread carry no id and no request."""
         buffer = logs("inventory")
@@ -208,8 +227,9 @@ def test_an_incoming_id_is_either_read_back_exactly_or_replaced(logs, header):
     body = WSGIMiddleware(app)({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_X_CORRELATION_ID": header},
                                lambda status, headers, exc_info=None: seen.extend(v for _, v in headers))
     body.close()
-    (line,) = buffer.lines()
+    *warnings, line = buffer.lines()
     assert seen == [line["correlation_id"]]
+    assert len(warnings) == (1 if header and line["correlation_id"] != header else 0)
     assert _correlation(line["correlation_id"]) == line["correlation_id"]
     read_back_as_is = _correlation(header) == header
     if header.isascii():  # the reader also takes non-ASCII word characters, which a header should not carry

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from asgi_correlation_id.context import correlation_id
+from asgi_correlation_id.middleware import FAILED_VALIDATION_MESSAGE
 
 from faultlens.instrument._context import HEADER, accepts_correlation_id, new_correlation_id
 from faultlens.instrument._request_line import RequestLine
@@ -13,6 +15,9 @@ from faultlens.instrument._request_line import RequestLine
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+replaced_logger = logging.getLogger("asgi_correlation_id")
+"""The ASGI middleware's logger, so a replaced id is reported by one logger in the same words for both."""
 
 
 class WSGIMiddleware:
@@ -31,6 +36,8 @@ class WSGIMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         incoming = environ.get(self._environ_key)
         value = incoming if isinstance(incoming, str) and accepts_correlation_id(incoming) else new_correlation_id()
+        if incoming and value != incoming:
+            replaced_logger.warning(FAILED_VALIDATION_MESSAGE, value)
         environ[self._environ_key] = value
         id_token = correlation_id.set(value)
         line = RequestLine(str(environ.get("REQUEST_METHOD", "GET")), str(environ.get("PATH_INFO", "/")))
