@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import sys
 
-from faultlens.commands import alerts, analyze, app, err, explain, incident, projects, query, serve, templates, tokens
+from faultlens.commands import (
+    alerts,
+    analyze,
+    app,
+    db,
+    err,
+    explain,
+    incident,
+    projects,
+    query,
+    serve,
+    templates,
+    tokens,
+)
 from faultlens.commands import timeline as timeline_command
 from faultlens.errors import FaultlensError
 
-COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident)
+COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident, db)
 """The command modules, imported for their registration on `app`; docs/cli.md documents each."""
 
 def main() -> None:

@@ -53,7 +53,8 @@ def main_callback(
     """Error analysis and resolution for the logs, traces and SDK events a team already has."""
 
 
-DbOption = Annotated[str, typer.Option("--db", help=f"Store: a DuckDB file (default {DEFAULT_DB}) or :memory:.")]
+DbOption = Annotated[str, typer.Option("--db", help=f"Store: a DuckDB file (default {DEFAULT_DB}) or :memory:, "
+                                      "or ClickHouse: clickhouse://user:password@host:8123/database, chdb:///dir.")]
 
 
 def time_option(name: str, value: str | None) -> datetime | None:

@@ -14,8 +14,7 @@ from rich.table import Table
 
 from faultlens.commands import DbOption, app
 from faultlens.errors import UsageError
-from faultlens.store import DEFAULT_DB
-from faultlens.store.duckdb_sql import run_sql
+from faultlens.store import DEFAULT_DB, run_sql
 
 
 @app.command()

@@ -12,20 +12,22 @@ QUERIES: dict[str, str] = {
         SELECT e.fingerprint,
                count(*) AS count,
                count(DISTINCT coalesce(e.user_id, e.session_id, e.user_ip)) AS users,
-               list(DISTINCT e.service ORDER BY e.service) FILTER (WHERE e.service IS NOT NULL) AS services,
-               list(DISTINCT e.release ORDER BY e.release) FILTER (WHERE e.release IS NOT NULL) AS releases,
-               list(DISTINCT e.environment ORDER BY e.environment)
-                   FILTER (WHERE e.environment IS NOT NULL) AS environments,
+               coalesce(list(DISTINCT e.service ORDER BY e.service) FILTER (WHERE e.service IS NOT NULL), [])
+                   AS services,
+               coalesce(list(DISTINCT e.release ORDER BY e.release) FILTER (WHERE e.release IS NOT NULL), [])
+                   AS releases,
+               coalesce(list(DISTINCT e.environment ORDER BY e.environment)
+                   FILTER (WHERE e.environment IS NOT NULL), []) AS environments,
                min(e.timestamp) AS first_seen,
                max(e.timestamp) AS last_seen,
                max({LEVEL_RANK_SQL.replace("level", "e.level")}) AS level_rank,
-               arg_max(e.id, e.timestamp) AS sample_id,
+               arg_max(e.id, (e.timestamp, e.id)) AS sample_id,
                any_value(i.title) AS title,
                any_value(i.type) AS type,
                any_value(i.culprit) AS culprit,
                any_value(i.status) AS status,
                any_value(i.first_seen) AS first_ever,
-               arg_min(e.grouping, e.timestamp) AS grouping
+               arg_min(e.grouping, (e.timestamp, e.id)) AS grouping
         FROM events e LEFT JOIN issues i USING (fingerprint)
         WHERE ($since IS NULL OR e.timestamp >= $since) AND ($until IS NULL OR e.timestamp <= $until)
           AND ($min_rank IS NULL OR {LEVEL_RANK_SQL.replace("level", "e.level")} >= $min_rank)
@@ -34,7 +36,7 @@ QUERIES: dict[str, str] = {
     "events_by_id": "SELECT * FROM events WHERE list_contains($ids, id)",
     "totals": f"""
         SELECT count(*) AS events, count(DISTINCT fingerprint) AS issues,
-               list(DISTINCT service ORDER BY service) FILTER (WHERE service IS NOT NULL) AS services
+               coalesce(list(DISTINCT service ORDER BY service) FILTER (WHERE service IS NOT NULL), []) AS services
         FROM events WHERE {WINDOW_FILTER}
     """,
     # the window is what was read, not only what was kept: the quiet minutes before a first error count
@@ -80,7 +82,7 @@ QUERIES: dict[str, str] = {
     "issue_buckets": f"""
         SELECT fingerprint, to_timestamp(floor(epoch(timestamp) / $bucket) * $bucket)::TIMESTAMP AS bucket,
                count(*) AS events
-        FROM events WHERE {WINDOW_FILTER} GROUP BY ALL ORDER BY bucket
+        FROM events WHERE {WINDOW_FILTER} GROUP BY ALL ORDER BY bucket, fingerprint
     """,
     "issue_times": f"""
         SELECT fingerprint, list(timestamp ORDER BY timestamp)[1:5000] AS times
@@ -117,8 +119,8 @@ QUERIES: dict[str, str] = {
     """,
     "recent_lines": """
         SELECT fingerprint, timestamp, source_path, source_line, message FROM (
-            SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY timestamp) AS n FROM events
-            WHERE list_contains($fingerprints, fingerprint)) WHERE n <= 3 ORDER BY fingerprint, timestamp
+            SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY timestamp, id) AS n FROM events
+            WHERE list_contains($fingerprints, fingerprint)) WHERE n <= 3 ORDER BY fingerprint, timestamp, id
     """,
     "set_issue_status": "UPDATE issues SET status = $status WHERE fingerprint = $fingerprint",
     "service_error_minutes": f"""
@@ -127,26 +129,27 @@ QUERIES: dict[str, str] = {
                count(*) FILTER (WHERE level = 'warning') AS warnings,
                min(timestamp) AS first, max(timestamp) AS last
         FROM events WHERE service IS NOT NULL AND {WINDOW_FILTER}
-        GROUP BY ALL ORDER BY minute
+        GROUP BY ALL ORDER BY minute, service, fingerprint
     """,
     "failing_requests": f"""
-        SELECT request, list(service ORDER BY first) AS services, list(first ORDER BY first) AS firsts,
-               list(fingerprints ORDER BY first) AS fingerprints
+        SELECT request, list(service ORDER BY first, service) AS services, list(first ORDER BY first) AS firsts,
+               list(fingerprints ORDER BY first, service) AS fingerprints
         FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first,
-                     list(DISTINCT fingerprint) AS fingerprints
+                     list(DISTINCT fingerprint ORDER BY fingerprint) AS fingerprints
               FROM events
               WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
                 AND service IS NOT NULL AND {WINDOW_FILTER}
               GROUP BY ALL)
-        GROUP BY request HAVING count(*) >= 2 ORDER BY min(first) LIMIT 20000
+        GROUP BY request HAVING count(*) >= 2 ORDER BY min(first), request LIMIT 20000
     """,
     "service_messages": f"""
-        SELECT service, fingerprint, coalesce(template, message) AS template, any_value(message) AS message,
-               any_value(exc_value) AS exc_value, any_value(http_status) AS http_status, count(*) AS events,
+        SELECT service, fingerprint, coalesce(template, message) AS template,
+               arg_min(message, (timestamp, id)) AS message, arg_min(exc_value, (timestamp, id)) AS exc_value,
+               arg_min(http_status, (timestamp, id)) AS http_status, count(*) AS events,
                min(timestamp) AS first, max(timestamp) AS last
         FROM events WHERE level IN ('warning', 'error', 'fatal') AND list_contains($services, service)
           AND {WINDOW_FILTER}
-        GROUP BY ALL ORDER BY events DESC LIMIT 5000
+        GROUP BY ALL ORDER BY events DESC, service, fingerprint, template LIMIT 5000
     """,
     "served_paths": """
         SELECT service, http_path, count(*) AS events FROM events
@@ -169,7 +172,7 @@ QUERIES: dict[str, str] = {
                    OR try_cast(json_extract_string(attributes, '$."http.status_code"') AS INTEGER) >= 500
                    OR try_cast(json_extract_string(attributes, '$."http.response.status_code"') AS INTEGER) >= 500)
               AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start <= $until)
-            LIMIT 5000)
+            ORDER BY trace_id LIMIT 5000)
         SELECT s.trace_id, s.span_id, s.parent_span_id, s.service, s.name, s.kind, s.start, s."end", s.status,
                s.status_message,
                coalesce(try_cast(json_extract_string(s.attributes, '$."http.status_code"') AS INTEGER),
@@ -177,6 +180,7 @@ QUERIES: dict[str, str] = {
                    AS http_status
         FROM spans s JOIN failing USING (trace_id) ORDER BY s.trace_id, s.start
     """,
+    "issue_fingerprints": "SELECT fingerprint FROM issues",
 }
 
 QUERY_PARAMS: dict[str, tuple[str, ...]] = {
@@ -204,4 +208,5 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "incident_reach": ("since", "until", "fingerprints"),
     "incident_users": ("since", "until", "fingerprints"),
     "failing_trace_spans": ("since", "until"),
+    "issue_fingerprints": (),
 }
