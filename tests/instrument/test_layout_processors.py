@@ -57,6 +57,11 @@ class TestRequestFields:
         assert line == {"correlation_id": "order-7f3a-0001", "request": {"method": "POST", "path": "/orders/7"},
                         "user": {"id": "u-17"}}
 
+    def test_a_frameworks_request_object_gives_way_to_the_request_fields(self, request_info):
+        """A request object a framework passes as `extra` (Django does) is replaced by the request's fields."""
+        line = RequestFields()(None, "error", {"request": object()})
+        assert line["request"] == {"method": "POST", "path": "/orders/7"}
+
     def test_an_error_line_is_noted_on_the_request(self, request_info):
         """An error line marks the request, so its request line does not report the failure twice."""
         RequestFields()(None, "info", {"level": "info"})

@@ -9,11 +9,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from faultlens.ingest.extract import _correlation
 from faultlens.instrument import ASGIMiddleware, WSGIMiddleware, bind_user, current_correlation_id
+from faultlens.instrument.wsgi import status_code
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -236,3 +237,18 @@ def test_an_incoming_id_is_either_read_back_exactly_or_replaced(logs, header):
         assert (line["correlation_id"] == header) == (read_back_as_is and len(header) <= 128)
     else:
         assert line["correlation_id"] != header
+
+
+@example("000 Zero")
+@example("²00 OK")
+@given(st.text(max_size=30))
+def test_any_status_line_is_read_without_raising(status_text):
+    """A status line an app wrote is read to its code, or to None when it has none; it never raises."""
+    code = status_code(status_text)
+    assert code is None or (100 <= code <= 999 and status_text.startswith(str(code)))
+
+
+@given(st.integers(100, 599), st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20))
+def test_a_well_formed_status_line_gives_its_code(code, reason):
+    """`"404 Not Found"` is 404, whatever the reason phrase."""
+    assert status_code(f"{code} {reason}") == code

@@ -64,7 +64,8 @@ class RequestFields:
             return event_dict
         if event_dict.get("level") in ERROR_LEVELS:
             info.error_logged = True
-        event_dict.setdefault("request", info.as_fields())
+        if not isinstance(event_dict.get("request"), dict):
+            event_dict["request"] = info.as_fields()  # replaces a framework's request object (Django passes one)
         if info.user_id is not None:
             event_dict.setdefault("user", {"id": info.user_id})
         return event_dict

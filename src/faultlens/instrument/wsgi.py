@@ -45,7 +45,7 @@ class WSGIMiddleware:
 
         def start_returning_id(status_text: str, headers: list[tuple[str, str]],
                                exc_info: OptExcInfo | None = None) -> Callable[[bytes], object]:
-            status[:] = [int(status_text.split(" ", 1)[0])]
+            status[:] = [code] if (code := status_code(status_text)) is not None else []
             if all(name.lower() != self.header_name.lower() for name, _ in headers):
                 headers = [*headers, (self.header_name, value)]
             return start_response(status_text, headers, exc_info)
@@ -62,6 +62,12 @@ class WSGIMiddleware:
             finish(exc)
             raise
         return _ClosingBody(body, finish)
+
+
+def status_code(status_text: str) -> int | None:
+    """The code of a WSGI status line ("404 Not Found"); None when an app wrote something else."""
+    code = status_text.split(" ", 1)[0]
+    return int(code) if len(code) == 3 and code.isascii() and code.isdigit() and code[0] != "0" else None
 
 
 class _ClosingBody:
