@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -127,3 +128,17 @@ def test_faultlens_imports_without_the_extra_and_instrument_names_it():
               "try:\n    import faultlens.instrument\nexcept ImportError as exc:\n    print(exc)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert "faultlens[instrument]" in out and "structlog" in out
+
+
+def test_works_without_opentelemetry_or_requests_installed():
+    """With neither opentelemetry nor requests importable, lines are written, with no trace ids."""
+    script = ("import sys, json, io, logging\n"
+              "for name in ('opentelemetry', 'opentelemetry.trace', 'requests'):\n    sys.modules[name] = None\n"
+              "from faultlens import instrument\n"
+              "buffer = io.StringIO()\n"
+              "instrument.configure_logging('worker', stream=buffer)\n"
+              "logging.getLogger('jobs').warning('slow job')\n"
+              "print(buffer.getvalue())\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    line = json.loads(out)
+    assert line["service"] == "worker" and line["message"] == "slow job" and "trace_id" not in line
