@@ -17,11 +17,12 @@ from faultlens.commands import (
     serve,
     templates,
     tokens,
+    users,
 )
 from faultlens.commands import timeline as timeline_command
 from faultlens.errors import FaultlensError
 
-COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident, db)
+COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident, users, db)
 """The command modules, imported for their registration on `app`; docs/cli.md documents each."""
 
 def main() -> None:

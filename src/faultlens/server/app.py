@@ -34,6 +34,7 @@ from faultlens.server.ratelimit import RateLimiter
 from faultlens.server.receivers.json_logs import JsonLogReceiver
 from faultlens.server.receivers.otlp import OtlpReceiver
 from faultlens.server.receivers.sentry import SentryEnvelopeReceiver, SentryStoreReceiver
+from faultlens.server.ui import ui_routes, ui_state_for
 from faultlens.store import open_store
 from faultlens.store.duckdb_store import DuckDBStore
 
@@ -69,6 +70,7 @@ def create_app(config: ServerConfig) -> Starlette:
     metrics.watch_issues(lambda: _status_counts(store))
     on_start: list[Callable[[], None]] = []
     on_stop: list[Callable[[], None]] = []
+    ui = ui_state_for(context)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,13 +89,14 @@ def create_app(config: ServerConfig) -> Starlette:
             store.close()
 
     app = Starlette(
-        routes=[*receiver_routes(context), *api_routes(), *ops_routes()],
+        routes=[*receiver_routes(context), *api_routes(), *ops_routes(), *ui_routes(ui, after_commit)],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH"],
                                allow_headers=["*"], expose_headers=["Retry-After", "X-Sentry-Rate-Limits"])],
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception, Exception: on_unexpected},
         lifespan=lifespan,
     )
     app.state.server = context
+    app.state.ui = ui
     app.state.ingest = ingest
     app.state.after_commit = after_commit
     app.state.on_start = on_start

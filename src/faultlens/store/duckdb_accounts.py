@@ -27,6 +27,8 @@ ACCOUNT_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS issue_status (
         fingerprint VARCHAR PRIMARY KEY, status VARCHAR NOT NULL, changed_at TIMESTAMP, resolved_at TIMESTAMP,
         regressed_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS ui_users (
+        name VARCHAR PRIMARY KEY, hash VARCHAR NOT NULL, created_at TIMESTAMP)""",
 )
 
 ISSUE_STATUSES = ("unresolved", "resolved", "ignored")
@@ -60,6 +62,15 @@ class ApiToken:
     hash: str
     created_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class UiUser:
+    """Someone who may sign in to the web UI with a password; only its Argon2 hash is kept."""
+
+    name: str
+    hash: str
+    created_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,17 @@ class Accounts:
         self._write("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                     [naive_utc(datetime.now(UTC)), token_id])
         return next((token for token in self.tokens() if token.id == token_id), None)
+
+    def add_user(self, name: str, password_hash: str) -> UiUser:
+        if any(user.name == name for user in self.users()):
+            raise UsageError(f"a user named {name!r} exists; pick another name")
+        now = naive_utc(datetime.now(UTC))
+        self._write("INSERT INTO ui_users VALUES (?, ?, ?)", [name, password_hash, now])
+        return UiUser(name, password_hash, aware_utc(now))
+
+    def users(self) -> list[UiUser]:
+        rows = self.con.execute("SELECT name, hash, created_at FROM ui_users ORDER BY name").fetchall()
+        return [UiUser(r[0], r[1], aware_utc(r[2])) for r in rows]
 
     def issue_states(self) -> dict[str, IssueState]:
         rows = self.con.execute("SELECT fingerprint, status, changed_at, resolved_at, regressed_at "

@@ -1,0 +1,45 @@
+"""One request's path across services: the waterfall of a trace (or of every trace a correlation id
+touched) with its log lines and errors, built by the same `build_timeline` as `faultlens timeline`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from faultlens.model import Span
+from faultlens.server.ui import charts
+from faultlens.server.ui.pages import PageNotFound, Visit, page
+from faultlens.store.duckdb_store import DuckDBStore
+from faultlens.store.duckdb_ui import UiReader
+from faultlens.store.rows import event_from_row
+from faultlens.timeline import Timeline, build_timeline
+
+
+def span_from_row(row: dict[str, Any]) -> Span:
+    attributes = orjson.loads(row["attributes"]) if row.get("attributes") else {}
+    return Span(trace_id=row["trace_id"], span_id=row["span_id"], name=row["name"] or "", start=row["start"],
+                end=row["end"], service=row["service"], parent_span_id=row["parent_span_id"], kind=row["kind"],
+                status=row["status"], status_message=row["status_message"],
+                attributes=attributes if isinstance(attributes, dict) else {})
+
+
+def read_timeline(store: DuckDBStore, request_id: str) -> Timeline:
+    reader = UiReader(store.con, store.path)
+    spans = [span_from_row(row) for row in reader.request_spans(request_id)]
+    events = [event_from_row(row) for row in reader.request_events(request_id)]
+    kind = "trace" if any(s.trace_id == request_id for s in spans) or any(
+        e.trace_id == request_id for e in events) else "correlation"
+    return build_timeline(kind, request_id, spans, events)
+
+
+@page
+async def trace_page(request: Request, visit: Visit) -> Response:
+    request_id = request.path_params["request_id"]
+    timeline = await visit.read(lambda store: read_timeline(store, request_id))
+    if not timeline.entries:
+        raise PageNotFound(f"Nothing stored belongs to trace or correlation id {request_id!r}.")
+    rows = zip(timeline.entries, charts.waterfall(timeline), strict=True)
+    return visit.render(request, "trace.html", timeline=timeline, rows=list(rows))
