@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from faultlens.instrument._context import RequestInfo, accepts_correlation_id, begin_request, end_request
-from faultlens.instrument._layout import LOGGED_MARK
+from faultlens.instrument._layout import LAYOUT_KEYS, LOGGED_MARK
 
 
 def test_stdlib_and_structlog_lines_share_one_layout(logs):
@@ -89,15 +89,17 @@ def test_an_exception_a_request_line_carried_is_not_logged_again(logs):
 _text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(str.strip)
 _ids = st.from_regex(r"[A-Za-z0-9_.:/-]{6,64}", fullmatch=True)
 _int64 = st.integers(-(2**63), 2**63 - 1)  # wider integers come back as floats: orjson reads JSON numbers so
-_keys = st.from_regex(r"[a-z][a-z_]{0,15}", fullmatch=True).filter(
-    lambda key: key not in ("exc_info", "fingerprint", "context", "stack_info", "stacklevel", "extra"))
+_RESERVED = {*LAYOUT_KEYS, *logging.makeLogRecord({}).__dict__, "message", "asctime", "exc_info", "fingerprint",
+             "stack_info", "stacklevel", "extra", "event"}
+"""Names a call cannot use for a field of its own: the layout's, LogRecord's and the logging calls' arguments."""
+_keys = st.from_regex(r"[a-z][a-z_]{0,15}", fullmatch=True).filter(lambda key: key not in _RESERVED)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(message=_text, service=_text, user=_text, correlation=_ids, path=_text,
-       extra=st.dictionaries(_keys, _int64 | _text, max_size=4), error_text=_text)
-def test_every_field_written_is_read_back(logs, message, service, user, correlation, path, extra, error_text):
-    """Whatever the values, the event faultlens extracts holds each field the line was written with."""
+@given(api=st.sampled_from(["stdlib", "structlog"]), message=_text, service=_text, user=_text, correlation=_ids,
+       path=_text, extra=st.dictionaries(_keys, _int64 | _text, max_size=4), error_text=_text)
+def test_every_field_written_is_read_back(logs, api, message, service, user, correlation, path, extra, error_text):
+    """Whatever the values, from stdlib logging or structlog, the event faultlens extracts holds each field written."""
     assert accepts_correlation_id(correlation)
     buffer = logs(service.strip(), environment="prod", version="v9")
     info = RequestInfo(method="GET", path=path, user_id=user, status_code=503, duration_ms=12.5)
@@ -106,7 +108,10 @@ def test_every_field_written_is_read_back(logs, message, service, user, correlat
         try:
             raise ValueError(error_text)
         except ValueError:
-            structlog.get_logger("svc.module").error(message, exc_info=True, **extra)
+            if api == "stdlib":
+                logging.getLogger("svc.module").error("%s", message, exc_info=True, extra=extra)
+            else:
+                structlog.get_logger("svc.module").error(message, exc_info=True, **extra)
     finally:
         correlation_id.reset(id_token)
         end_request(request_token)

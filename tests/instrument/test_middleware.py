@@ -135,6 +135,32 @@ class TestASGI:
         assert len(buffer.lines()) == before
 
 
+    @pytest.mark.anyio
+    async def test_added_with_add_middleware_it_works_inside_the_framework(self, logs):
+        """`api.add_middleware(ASGIMiddleware)` gives the same id and request line; the exception is still logged once."""
+        api = FastAPI()
+
+        @api.get("/fail")
+        async def fail() -> None:
+            raise ValueError("bad sku")
+
+        @api.get("/ok")
+        async def ok() -> dict[str, str | None]:
+            return {"seen_id": current_correlation_id()}
+
+        api.add_middleware(ASGIMiddleware)
+        buffer = logs("checkout")
+        transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            good = await client.get("/ok", headers={"X-Correlation-ID": "order-7f3a-0003"})
+            bad = await client.get("/fail")
+        assert good.headers["x-correlation-id"] == good.json()["seen_id"] == "order-7f3a-0003"
+        assert bad.status_code == 500
+        assert [(line["level"], line["message"]) for line in buffer.lines()] == [
+            ("info", "GET /ok 200"), ("error", "GET /fail 500")]
+        assert buffer.lines()[-1]["error"]["type"] == "ValueError"
+
+
 class TestWSGI:
     def test_an_id_is_made_kept_for_the_request_and_returned(self, logs):
         """With no header, a new id is made, seen by the view, written on every line and returned."""
