@@ -7,7 +7,7 @@ from faultlens.server.spool import Submission, Ticket
 
 
 def accepted(size: int) -> Accepted:
-    return Accepted(Submission("id", "json-lines", "shop", b"x" * size, {}), Ticket(1), None)
+    return Accepted(Submission("id", "json-lines", "shop", b"x" * size, {}), Ticket(1))
 
 
 def test_bounded_by_requests_and_bytes() -> None:

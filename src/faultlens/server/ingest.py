@@ -1,16 +1,21 @@
-"""The one road into the store: accepted requests are spooled, queued, and committed by one writer thread.
+"""The one road into the store: accepted requests are spooled, queued, prepared and committed.
 
     receiver ──reserve──▶ queue slot (or 503)      bounded in requests and bytes: it never grows past them
         │
         └──accept──▶ spool thread: write + fsync a group of requests, then answer them (2xx)
                           │
                           ▼
-                     queue ──▶ writer thread: decode → Ingestor (enrich chain, grouping) → store
-                                                     → spool entries dropped → after-commit hooks
+                     queue ──▶ writer thread ──▶ preparer process: decode → enrich chain, grouping → tables
+                                    ▲                                                     │
+                                    └── one transaction into the store ◀──────────────────┘
+                                        → spool entries dropped → after-commit hooks
 
+The request loop and the store share this process; the heavy middle (decoding and grouping)
+runs in a process of its own (server.preparer), two batches in flight so both sides stay busy.
 DuckDB is written by the writer thread alone, so batches never conflict; status changes from
-the API are run on it too (`call`). A failed commit is retried from the spooled bytes, with a
-fresh Ingestor, until it succeeds; meanwhile the server reports itself not ready.
+the API are run on it too (`call`). A failed commit is retried until it succeeds; a preparer that
+dies is started again and given the batches in flight again from their spooled bytes. Meanwhile
+the server reports itself not ready.
 """
 
 from __future__ import annotations
@@ -29,29 +34,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from faultlens.errors import StoreError
 from faultlens.grouping.session import STATE_NAME
-from faultlens.ingest.extract import Extractor
 from faultlens.model import LATENCY_BOUNDS_MS, Event
-from faultlens.runner import Flushed, IngestOptions, Ingestor
+from faultlens.runner import IngestOptions
 from faultlens.server.config import ServerConfig
-from faultlens.server.decode import Item, decode_submission, events_to_bytes
+from faultlens.server.decode import events_to_bytes
 from faultlens.server.hooks import AfterCommit, CommitResult, Overloaded
 from faultlens.server.metrics import ServerMetrics
+from faultlens.server.preparer import EventBrief, Prepared, Preparer, PreparerDied
 from faultlens.server.spool import Spool, Submission, Ticket
 from faultlens.store.duckdb_store import DuckDBStore
 
 log = logging.getLogger("faultlens.server")
 T = TypeVar("T")
-SAVE_GROUPING_EVERY = 5.0
-"""Seconds between saves of the template miner's state (also saved at shutdown)."""
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 """Seconds between attempts at a failed commit; the last repeats until it succeeds or the server stops."""
 REPLAY_BATCH = 100
-
-
-Build = Callable[[], list[Item]]
-"""Makes a request's items from what its receiver already parsed (run on the writer thread)."""
+IN_FLIGHT = 2
+"""Batches handed to the preparer and not yet committed: one being prepared while the last is written."""
 
 
 LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY_BOUNDS_MS[-1] / 1000.0)
@@ -60,11 +60,10 @@ LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY
 
 @dataclass(slots=True)
 class Accepted:
-    """A spooled request waiting for the writer; without `build` (after a replay) its bytes are decoded."""
+    """A spooled request waiting for the writer."""
 
     submission: Submission
     ticket: Ticket
-    build: Build | None
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -134,7 +133,7 @@ class IngestQueue:
 
 
 class IngestService:
-    """Spool, queue and writer; `submit_events` is the in-process door (hooks.EventSubmitter)."""
+    """Spool, queue, writer and preparer; `submit_events` is the in-process door (hooks.EventSubmitter)."""
 
     def __init__(self, store: DuckDBStore, config: ServerConfig, metrics: ServerMetrics,
                  hooks: list[AfterCommit]) -> None:
@@ -145,34 +144,36 @@ class IngestService:
         self.queue = IngestQueue(config.limits.queue_size, config.limits.queue_bytes)
         self.spool = Spool(config.spool_path) if config.spool_path != ":memory:" else None
         self.accounts = store.accounts()
-        self.ingestor = self._new_ingestor()
+        self.preparer = Preparer(IngestOptions(min_level=config.min_level, grouping=config.grouping))
         self.healthy = True
         self.replaying = True
         self._stopping = False
-        self._pending: list[tuple[Submission, Build | None, Callable[[BaseException | None], None]]] = []
+        self._pending: list[tuple[Submission, Callable[[BaseException | None], None]]] = []
         self._pending_cond = threading.Condition()
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
+        self._in_flight: deque[list[Accepted]] = deque()
         self._known: set[str] = {row[0] for row in store.con.execute("SELECT fingerprint FROM issues").fetchall()}
         self._resolved = {s.fingerprint: s.resolved_at for s in self.accounts.issue_states().values()
                           if s.effective == "resolved" and s.resolved_at is not None}
-        self._saved_grouping = time.monotonic()
         self._spool_thread = threading.Thread(target=self._spool_loop, name="faultlens-spool", daemon=True)
         self._writer_thread = threading.Thread(target=self._writer_loop, name="faultlens-writer", daemon=True)
         metrics.queue_capacity.set(self.queue.capacity)
         metrics.queue_depth.set_function(lambda: self.queue.depth)
 
     def start(self) -> None:
+        self._start_preparer()
         self._spool_thread.start()
         self._writer_thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Commit what was accepted, save the grouping state, and stop both threads."""
+        """Commit what was accepted, save the grouping state, and stop the threads and the preparer."""
         self._stopping = True
         with self._pending_cond:
             self._pending_cond.notify_all()
         self.queue.wake()
         self._spool_thread.join(timeout)
         self._writer_thread.join(timeout)
+        self.preparer.stop_now()
         if self.spool is not None:
             self.spool.close()
 
@@ -181,7 +182,7 @@ class IngestService:
         """Writable store, replay done, and the queue under 90% full."""
         return self.healthy and not self.replaying and self._writer_thread.is_alive() and not self.queue.full
 
-    async def accept(self, submission: Submission, build: Build | None) -> None:
+    async def accept(self, submission: Submission) -> None:
         """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
         if self._stopping or not self.queue.reserve(len(submission.body)):
             raise Overloaded("the ingest queue is full")
@@ -192,7 +193,7 @@ class IngestService:
             loop.call_soon_threadsafe(_settle, done, error)
 
         with self._pending_cond:
-            self._pending.append((submission, build, answer))
+            self._pending.append((submission, answer))
             self._pending_cond.notify()
         await done
 
@@ -206,8 +207,7 @@ class IngestService:
         except BaseException:
             self.queue.release(len(submission.body))
             raise
-        kept: list[Item] = list(events)
-        self.queue.put(Accepted(submission, ticket, lambda: kept))
+        self.queue.put(Accepted(submission, ticket))
 
     def call(self, work: Callable[[], T]) -> Future[T]:
         """Run `work` on the writer thread (the one that may write the store); wait on the future."""
@@ -231,16 +231,16 @@ class IngestService:
             if not batch:
                 return
             try:
-                tickets = self._append([submission for submission, _, _ in batch])
+                tickets = self._append([submission for submission, _ in batch])
             except OSError as exc:
                 log.error("cannot write the spool: %s", exc)
                 self.healthy = False
-                for submission, _, answer in batch:
+                for submission, answer in batch:
                     self.queue.release(len(submission.body))
                     answer(exc)
                 continue
-            for (submission, build, answer), ticket in zip(batch, tickets, strict=True):
-                self.queue.put(Accepted(submission, ticket, build))
+            for (submission, answer), ticket in zip(batch, tickets, strict=True):
+                self.queue.put(Accepted(submission, ticket))
                 answer(None)
 
     def _writer_loop(self) -> None:
@@ -250,21 +250,30 @@ class IngestService:
             self.replaying = False
         while True:
             self._run_commands()
-            first = self.queue.take(self.config.batch_wait_seconds)
-            if first is None:
-                if self._stopping and not self._commands and self.queue.depth == 0:
-                    break
-                continue
-            batch = [first]
-            deadline = time.monotonic() + self.config.batch_wait_seconds
-            while len(batch) < self.config.batch_requests and not self._stopping:
-                more = self.queue.take(deadline - time.monotonic())
-                if more is None:
-                    break
-                batch.append(more)
-            self._commit_with_retries(batch)
+            batch = self._take_batch(0.0 if self._in_flight else self.config.batch_wait_seconds)
+            if batch:
+                self._send(batch)
+            if self._in_flight and (not batch or len(self._in_flight) >= IN_FLIGHT):
+                self._commit_oldest()
+            elif not batch and self._stopping and not self._commands and self.queue.depth == 0:
+                break
         self._run_commands()
-        self._save_grouping(force=True)
+        final = self.preparer.finish()
+        if final is not None and final.staged.grouping_state is not None:
+            self._write_with_retries([], final)
+
+    def _take_batch(self, wait: float) -> list[Accepted]:
+        """What is queued, up to `batch_requests`, waiting up to `wait` seconds for the first."""
+        first = self.queue.take(wait)
+        if first is None:
+            return []
+        batch = [first]
+        while len(batch) < self.config.batch_requests:
+            more = self.queue.take(0.0)
+            if more is None:
+                break
+            batch.append(more)
+        return batch
 
     def _replay(self) -> None:
         """Commit what a previous run accepted but did not commit, before anything newer."""
@@ -274,116 +283,149 @@ class IngestService:
         batch: list[Accepted] = []
         for submission, ticket in self.spool.recover():
             self.queue.hold(len(submission.body))
-            batch.append(Accepted(submission, ticket, None))
+            batch.append(Accepted(submission, ticket))
             if len(batch) >= REPLAY_BATCH:
                 replayed += len(batch)
-                self._commit_with_retries(batch)
+                self._send(batch)
                 batch = []
+                if len(self._in_flight) >= IN_FLIGHT:
+                    self._commit_oldest()
         if batch:
             replayed += len(batch)
-            self._commit_with_retries(batch)
+            self._send(batch)
+        while self._in_flight:
+            self._commit_oldest()
         if replayed:
             log.warning("replayed %d accepted request(s) from the spool", replayed)
 
-    def _commit_with_retries(self, batch: list[Accepted]) -> None:
+    def _start_preparer(self) -> None:
+        self.preparer.start(self.store.all_issue_aliases(), self.store.grouping_state(STATE_NAME))
+
+    def _send(self, batch: list[Accepted]) -> None:
+        """Hand a batch to the preparer (after those in flight); a dead preparer is restarted at the next commit."""
+        self._in_flight.append(batch)
+        try:
+            self.preparer.send([accepted.submission for accepted in batch])
+        except PreparerDied as exc:
+            log.error("%s", exc)
+
+    def _commit_oldest(self) -> None:
+        """Receive the oldest batch in flight from the preparer and write it, retrying until it is stored."""
+        batch = self._in_flight[0]
         delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
         for attempt, delay in enumerate(delays):
             if delay:
                 time.sleep(delay)
             try:
-                self._commit(batch, reread=attempt > 0)
+                prepared = self.preparer.receive()
+                break
+            except PreparerDied as exc:
+                log.error("%s; starting it again and sending it the %d batch(es) in flight", exc,
+                          len(self._in_flight))
+                self.healthy = False
+                self.metrics.commit_failures.inc()
+                if self._stopping and attempt >= len(RETRY_DELAYS):
+                    log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
+                              sum(len(b) for b in self._in_flight))
+                    for stuck in self._in_flight:
+                        self.queue.done(stuck)
+                    self._in_flight.clear()
+                    return
+                try:
+                    self._start_preparer()
+                    for in_flight in self._in_flight:
+                        self.preparer.send([accepted.submission for accepted in in_flight])
+                except Exception:
+                    log.exception("cannot start the preparer again")
+        self._in_flight.popleft()
+        self._write_with_retries(batch, prepared)
+
+    def _write_with_retries(self, batch: list[Accepted], prepared: Prepared) -> None:
+        delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
+        for attempt, delay in enumerate(delays):
+            if delay:
+                time.sleep(delay)
+            try:
+                self._write(batch, prepared)
                 self.healthy = True
                 return
             except Exception:
-                log.exception("commit failed (attempt %d); retrying from the spool", attempt + 1)
+                log.exception("commit failed (attempt %d); retrying", attempt + 1)
                 self.healthy = False
                 self.metrics.commit_failures.inc()
-                self.ingestor = self._new_ingestor()
                 if self._stopping and attempt >= len(RETRY_DELAYS):
                     log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
                               len(batch))
                     self.queue.done(batch)
                     return
 
-    def _commit(self, batch: list[Accepted], reread: bool) -> None:
-        flushed: list[Flushed] = []
-        self.ingestor.on_flush = flushed.append
-        for accepted in batch:
-            submission = accepted.submission
-            when = submission.meta.get("received_at")
-            extract = Extractor(submission.project, datetime.fromisoformat(when) if when else datetime.now(UTC))
-            try:
-                build = accepted.build
-                items = build() if build is not None and not reread else decode_submission(submission)
-                self.ingestor.ingest(items, submission.project, extract)
-            except StoreError:
-                raise
-            except Exception:  # one request the pipeline cannot take must not stop every other
-                log.exception("request %s (%s) could not be ingested; dropped", submission.id, submission.kind)
-        self.ingestor.flush()
-        self._save_grouping()
-        result = self._result(flushed)
+    def _write(self, batch: list[Accepted], prepared: Prepared) -> None:
+        self.store.write_staged(prepared.staged)
+        for reason in prepared.dropped:
+            log.error("request %s could not be ingested; dropped", reason)
+        events = prepared.events()
+        result = self._result(prepared, events)
         if self.spool is not None:
             self.spool.committed([accepted.ticket for accepted in batch])
         self.queue.done(batch)
         now = time.monotonic()
         for accepted in batch:
             self.metrics.commit_seconds.observe(now - accepted.arrived)
-        self.metrics.commits.inc()
-        self._observe(flushed)
+        if batch:
+            self.metrics.commits.inc()
+        self._observe(prepared, events)
+        if not batch:
+            return
         for hook in list(self.hooks):
             try:
                 hook(result)
             except Exception:
                 log.exception("an after-commit hook failed")
 
-    def _result(self, flushed: list[Flushed]) -> CommitResult:
+    def _result(self, prepared: Prepared, events: list[EventBrief]) -> CommitResult:
         by_fingerprint: Tally[str] = Tally()
         projects: dict[str, str] = {}
         services: dict[str, str] = {}
         titles: dict[str, str] = {}
         new: set[str] = set()
         regressed: dict[str, datetime] = {}
-        for part in flushed:
-            for event in part.events:
-                fingerprint = event.fingerprint or ""
-                by_fingerprint[fingerprint] += 1
-                projects[fingerprint] = event.project
-                if event.service:
-                    services[fingerprint] = event.service
-                if event.title:
-                    titles[fingerprint] = event.title
-                if fingerprint not in self._known:
-                    self._known.add(fingerprint)
-                    new.add(fingerprint)
-                resolved_at = self._resolved.get(fingerprint)
-                if resolved_at is not None and event.timestamp > resolved_at:
-                    regressed[fingerprint] = max(event.timestamp, regressed.get(fingerprint, event.timestamp))
+        for event in events:
+            fingerprint = event.fingerprint
+            by_fingerprint[fingerprint] += 1
+            projects[fingerprint] = event.project
+            if event.service:
+                services[fingerprint] = event.service
+            if event.title:
+                titles[fingerprint] = event.title
+            if fingerprint not in self._known:
+                self._known.add(fingerprint)
+                new.add(fingerprint)
+            resolved_at = self._resolved.get(fingerprint)
+            if resolved_at is not None and event.timestamp > resolved_at:
+                regressed[fingerprint] = max(event.timestamp, regressed.get(fingerprint, event.timestamp))
         if regressed:
             self.accounts.mark_regressed(regressed)
             for fingerprint in regressed:
                 self._resolved.pop(fingerprint, None)
         counts: dict[str, tuple[int, int]] = {}
-        for part in flushed:
-            for bucket in part.volume:
-                records, errors = counts.get(bucket.service, (0, 0))
-                counts[bucket.service] = (records + bucket.count,
-                                          errors + (bucket.count if bucket.level in ("error", "fatal") else 0))
+        for bucket in prepared.volume:
+            records, errors = counts.get(bucket.service, (0, 0))
+            counts[bucket.service] = (records + bucket.count,
+                                      errors + (bucket.count if bucket.level in ("error", "fatal") else 0))
         return CommitResult(new_issue_fingerprints=frozenset(new), events_by_fingerprint=dict(by_fingerprint),
                             regressed_fingerprints=frozenset(regressed), service_counts=counts,
                             committed_at=datetime.now(UTC), projects=projects, services=services, titles=titles)
 
-    def _observe(self, flushed: list[Flushed]) -> None:
-        for part in flushed:
-            for event in part.events:
-                self.metrics.events.labels(event.service or "unknown", event.level, event.fingerprint or "").inc()
-            for bucket in part.volume:
-                self.metrics.records.labels(bucket.service).inc(bucket.count)
-            for timing in part.latency:
-                histogram = self.metrics.request_duration.labels(timing.service)
-                for seconds, count in zip(LATENCY_SECONDS, timing.counts, strict=True):
-                    for _ in range(count):  # each request at its bucket's bound: the buckets are what the rules read
-                        histogram.observe(seconds)
+    def _observe(self, prepared: Prepared, events: list[EventBrief]) -> None:
+        for event in events:
+            self.metrics.events.labels(event.service or "unknown", event.level, event.fingerprint).inc()
+        for bucket in prepared.volume:
+            self.metrics.records.labels(bucket.service).inc(bucket.count)
+        for timing in prepared.latency:
+            histogram = self.metrics.request_duration.labels(timing.service)
+            for seconds, count in zip(LATENCY_SECONDS, timing.counts, strict=True):
+                for _ in range(count):  # each request at its bucket's bound: the buckets are what the rules read
+                    histogram.observe(seconds)
 
     def set_issue_status(self, fingerprint: str, status: str) -> Any:
         """Change an issue's status on the writer thread, keeping the regression watch in step."""
@@ -404,15 +446,6 @@ class IngestService:
                 future.set_result(work())
             except BaseException as exc:
                 future.set_exception(exc)
-
-    def _save_grouping(self, force: bool = False) -> None:
-        if force or time.monotonic() - self._saved_grouping > SAVE_GROUPING_EVERY:
-            self.store.save_grouping_state(STATE_NAME, self.ingestor.grouping.state())
-            self._saved_grouping = time.monotonic()
-
-    def _new_ingestor(self) -> Ingestor:
-        options = IngestOptions(min_level=self.config.min_level, grouping=self.config.grouping)
-        return Ingestor(self.store, options)
 
 
 def new_submission(kind: str, project: str, body: bytes, **meta: Any) -> Submission:

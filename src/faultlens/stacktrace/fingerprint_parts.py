@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from faultlens.model import ExceptionInfo, Frame
 
@@ -46,11 +47,17 @@ def stack_fingerprint_parts(exceptions: Sequence[ExceptionInfo]) -> list[str]:
 def _where(frame: Frame) -> str:
     if frame.module:
         return _normalise(frame.module)
-    path = frame.filename or frame.abs_path or "?"
+    return _basename(frame.filename or frame.abs_path or "?")
+
+
+@lru_cache(maxsize=65536)
+def _basename(path: str) -> str:
     return re.split(r"[/\\]", path)[-1]
 
 
+@lru_cache(maxsize=65536)
 def _normalise(symbol: str) -> str:
+    """Cached: the same functions and modules recur in every event of an issue."""
     for pattern, replacement in _VOLATILE:
         symbol = pattern.sub(replacement, symbol)
     return symbol

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from faultlens.model import ExceptionInfo, Frame
+from faultlens.model import ExceptionInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +116,24 @@ def mark_in_app(exceptions: list[ExceptionInfo], language: str, app_packages: Se
     packages = tuple(package for package in app_packages if package)
     for exception in exceptions:
         for frame in exception.frames:
-            frame.in_app = _is_in_app(frame, rules, packages, language)
+            frame.in_app = _is_in_app(frame.abs_path, frame.filename, frame.module, frame.function, rules, packages,
+                                      language)
 
 
 _SYMBOL_LANGUAGES = frozenset({"rust", "native", "elixir", "swift"})
 """Runtimes whose function names carry the library's name (`std::`, `__libc_start_main`, `Enum.`)."""
 
 
-def _is_in_app(frame: Frame, rules: LibraryRules, packages: tuple[str, ...], language: str) -> bool:
-    paths = [path for path in (frame.abs_path, frame.filename) if path]
-    if language in ("native", "swift") and frame.module:
-        paths.append(frame.module)
-    names = [name for name in (frame.module,) if name]
-    if language in _SYMBOL_LANGUAGES and frame.function:
-        names.append(frame.function)
+@lru_cache(maxsize=65536)
+def _is_in_app(abs_path: str | None, filename: str | None, module: str | None, function: str | None,
+               rules: LibraryRules, packages: tuple[str, ...], language: str) -> bool:
+    """Cached: the same frames recur in every event of an issue."""
+    paths = [path for path in (abs_path, filename) if path]
+    if language in ("native", "swift") and module:
+        paths.append(module)
+    names = [name for name in (module,) if name]
+    if language in _SYMBOL_LANGUAGES and function:
+        names.append(function)
     if packages and (
         any(_matches_package(name, packages) for name in names) or any(_matches_path(p, packages) for p in paths)
     ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -36,6 +37,21 @@ class StagedBatch:
     @property
     def rows(self) -> int:
         return sum(table.num_rows for table in self.tables.values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as Arrow IPC streams, read back without copying (pickled tables are rebuilt column by column)."""
+        return (_from_ipc, ({name: _to_ipc(table) for name, table in self.tables.items()}, self.grouping_state))
+
+
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue())
+
+
+def _from_ipc(tables: dict[str, bytes], grouping_state: str | None) -> StagedBatch:
+    return StagedBatch({name: pa.ipc.open_stream(data).read_all() for name, data in tables.items()}, grouping_state)
 
 
 class StagingStore:

@@ -35,5 +35,5 @@ class JsonLogReceiver(Receiver):
             records = await run_in_threadpool(json_line_records, body, submission)
         if records:
             self.check_rate(key.public_key, len(records))
-            await self.context.ingest.accept(submission, lambda: records)
+            await self.context.ingest.accept(submission)
         return JSONResponse({"accepted": len(records)})

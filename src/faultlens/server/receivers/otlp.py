@@ -41,7 +41,7 @@ class OtlpReceiver(Receiver):
             items = await run_in_threadpool(otlp_items, body, content_type, submission.id)
         if items:
             self.check_rate(key.public_key, len(items))
-            await self.context.ingest.accept(submission, lambda: items)
+            await self.context.ingest.accept(submission)
         if content_type == "application/json":
             return JSONResponse({})
         return Response(b"", media_type=PROTOBUF)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from faultlens.server.auth import sentry_key
 from faultlens.server.bodies import read_body
-from faultlens.server.decode import MalformedBody, json_object, parse_sentry_envelope, sentry_items
+from faultlens.server.decode import MalformedBody, json_object, parse_sentry_envelope
 from faultlens.server.errors import ApiError
 from faultlens.server.ingest import new_submission
 from faultlens.server.receivers import Receiver
@@ -40,10 +40,13 @@ class SentryEnvelopeReceiver(Receiver):
         for kind in skipped:
             self.context.metrics.items_skipped.labels(kind).inc()
         event_id = envelope.headers.get("event_id") or _first_event_id(payloads)
-        return await self.store(request, key.public_key, key.project, envelope, payloads, event_id)
+        return await self.store(request, key.public_key, key.project, envelope, payloads, event_id,
+                                None if skipped else body)
 
     async def store(self, request: Request, public_key: str, project: str, envelope: Envelope,
-                    payloads: list[tuple[str, dict[str, Any]]], event_id: object) -> Response:
+                    payloads: list[tuple[str, dict[str, Any]]], event_id: object,
+                    body: bytes | None = None) -> Response:
+        """Spool the envelope: `body` as it came when nothing was cut from it, else the kept items re-serialized."""
         limit = self.context.config.limits.max_event_bytes
         for item in envelope.items:
             if len(item.payload) > limit:
@@ -52,8 +55,9 @@ class SentryEnvelopeReceiver(Receiver):
             return JSONResponse({"id": event_id})
         self.check_rate(public_key, len(payloads))
         client_ip = request.client.host if request.client else None
-        submission = new_submission("sentry", project, serialize_envelope(envelope), client_ip=client_ip)
-        await self.context.ingest.accept(submission, lambda: sentry_items(payloads, submission))
+        submission = new_submission("sentry", project, body if body is not None else serialize_envelope(envelope),
+                                    client_ip=client_ip)
+        await self.context.ingest.accept(submission)
         return JSONResponse({"id": event_id or _first_event_id(payloads) or submission.id})
 
 
