@@ -1,0 +1,100 @@
+"""The preparing process: batches in and out in order, large ones both ways, and a preparer killed mid-stream."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from faultlens.runner import IngestOptions
+from faultlens.server.ingest import new_submission
+from faultlens.server.preparer import Prepared, Preparer
+from faultlens.store.staging import StagedBatch
+from tests.server.test_ingest_answers import auth, envelope
+
+
+def sentry_event(number: int) -> dict[str, Any]:
+    """An exception event as sentry-python sends it, with a deep stack so batches are large."""
+    frames = [{"function": f"step_{depth}", "module": "shop.checkout", "filename": "shop/checkout.py",
+               "abs_path": "/srv/shop/checkout.py", "lineno": 10 + depth, "in_app": True,
+               "context_line": "    total = price * quantity  # " + "x" * 200} for depth in range(40)]
+    return {"event_id": uuid.uuid4().hex, "timestamp": datetime.now(UTC).isoformat(), "level": "error",
+            "platform": "python", "release": "shop@1.0", "environment": "production",
+            "exception": {"values": [{"type": "KeyError", "value": f"'sku-{number % 3}'", "module": None,
+                                      "stacktrace": {"frames": frames}}]}}
+
+
+def submissions(count: int, start: int = 0) -> list[Any]:
+    return [new_submission("sentry", "shop", envelope(({"type": "event"}, orjson.dumps(sentry_event(n)))))
+            for n in range(start, start + count)]
+
+
+def test_staged_batch_pickles_as_arrow_streams() -> None:
+    table = pa.table({"id": ["a", "b"], "count": [1, 2], "at": pa.array([datetime(2026, 1, 1), None],
+                                                                        pa.timestamp("us"))})
+    batch = StagedBatch({"events": table}, grouping_state='{"version": 1}')
+    back = pickle.loads(pickle.dumps(batch))
+    assert back.tables["events"].equals(table)
+    assert back.grouping_state == '{"version": 1}'
+
+
+def test_batches_come_back_in_order_without_deadlock() -> None:
+    """Several large batches sent before any is read: each side must keep reading while it writes."""
+    preparer = Preparer(IngestOptions())
+    preparer.start({}, None)
+    batches = [submissions(200, start=200 * n) for n in range(4)]
+    results: list[Prepared] = []
+
+    def exchange() -> None:
+        for batch in batches:
+            preparer.send(batch)
+        results.extend(preparer.receive() for _ in batches)
+
+    worker = threading.Thread(target=exchange, daemon=True)
+    worker.start()
+    worker.join(120)  # a deadlock never ends; a working exchange ends in seconds
+    try:
+        assert not worker.is_alive(), "the server and the preparer are each waiting for the other"
+        ids = [[submission.id for submission in batch] for batch in batches]
+        for result, batch_ids in zip(results, ids, strict=True):
+            events = result.events()
+            assert len(events) == 200
+            assert {e.fingerprint for e in events} and all(e.project == "shop" for e in events)
+            sources = result.staged.tables["events"].column("source_path").to_pylist()
+            assert [path.split("/")[1] for path in sources] == batch_ids  # sentry:PROJECT/SUBMISSION/ITEM
+    finally:
+        final = preparer.finish()
+        assert final is not None and final.staged.grouping_state  # the miner's state is handed over at the end
+
+
+def test_killed_preparer_loses_nothing(running: Any, credentials: Any) -> None:
+    """The preparing process is killed while requests keep coming; every answered event is stored once."""
+    ingest = running.app.state.ingest
+    path = f"/api/{credentials.project_id}/envelope/"
+    sent: list[str] = []
+    with running.client() as client:
+        for round_ in range(3):
+            for number in range(30):
+                event = sentry_event(number)
+                answer = client.post(path, content=envelope(({"type": "event"}, orjson.dumps(event))),
+                                     headers=auth(credentials.public_key))
+                assert answer.status_code == 200, answer.text
+                sent.append(event["event_id"])
+            if round_ < 2:
+                os.kill(ingest.preparer._process.pid, signal.SIGKILL)
+        running.wait_committed(timeout=60)
+        deadline = time.monotonic() + 30
+        while not ingest.preparer.alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ingest.preparer.alive
+        assert client.get("/ready").status_code == 200
+        stored = ingest.store.reader().con.execute("SELECT count(*), count(DISTINCT id) FROM events").fetchone()
+    assert stored == (len(sent), len(sent))
