@@ -36,6 +36,8 @@ _GENERIC_STEMS = frozenset({"app", "application", "error", "errors", "access", "
                             "stdout", "stderr", "messages", "syslog", "debug", "info", "main", "current", "combined"})
 
 Progress = Callable[[int], None]
+ReadItems = Callable[[InputRef, ReadResult, str | None], Iterable[Record | SpanRecord]]
+"""Yields the records (and spans) of one input, noting what it found in the ReadResult: `read_items`."""
 """Called with the number of bytes read since the last call."""
 
 
@@ -123,7 +125,8 @@ class Ingestor:
             self.store.save_grouping_state(STATE_NAME, self.grouping.state())
         return self.stats
 
-    def _ingest_one(self, ref: InputRef) -> None:
+    def _ingest_one(self, ref: InputRef, read: ReadItems = read_items) -> None:
+        """Read one input; `read` yields its items (a parallel worker passes one that reads a byte range)."""
         result = ReadResult()
         path = ref.path if ref.is_stdin else os.path.abspath(ref.path)
         previous = None if ref.is_stdin else self.store.source_state(path)
@@ -135,7 +138,7 @@ class Ingestor:
         resume = 0
         reported = 0
         try:
-            for record in read_items(ref, result, self.options.input_format):
+            for record in read(ref, result, self.options.input_format):
                 if not head_hash:
                     head_hash = result.head_hash
                     resume = previous.lines if previous and previous.head_hash == head_hash else 0

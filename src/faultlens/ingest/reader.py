@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from faultlens.errors import SourceError
@@ -184,26 +185,30 @@ def read_items(ref: InputRef, result: ReadResult, input_format: str | None = Non
         else:
             prefilter = Prefilter(path, decoder.decode, needles)
             assembler = prefilter.assembler = Assembler(prefilter.decode, decoder.orphan)
-        feed = assembler.feed
-        batch: LineBatch | None = first
-        while batch is not None:
-            line_no = batch.first_line
-            for line in batch.lines:
-                done = feed(line_no, line)
-                line_no += 1
-                if done is not None and done.format != SKIPPED:
-                    yield done
-            result.lines = line_no - 1
-            result.bytes_read += batch.bytes_read
-            batch = next(batches, None)
-        last = assembler.flush()
-        if last is not None and last.format != SKIPPED:
-            yield last
+        yield from assemble_lines(itertools.chain([first], batches), assembler, result)
     finally:
         result.skipped_lines += reader.skipped_lines
         result.problems.extend(reader.problems)
         if not ref.is_stdin:
             stream.close()
+
+
+def assemble_lines(batches: Iterable[LineBatch], assembler: Assembler, result: ReadResult,
+                   line_offset: int = 0) -> Iterator[Record]:
+    """The records of consecutive lines; `line_offset` numbers lines read from the middle of a file."""
+    feed = assembler.feed
+    for batch in batches:
+        line_no = batch.first_line + line_offset
+        for line in batch.lines:
+            done = feed(line_no, line)
+            line_no += 1
+            if done is not None and done.format != SKIPPED:
+                yield done
+        result.lines = line_no - 1
+        result.bytes_read += batch.bytes_read
+    last = assembler.flush()
+    if last is not None and last.format != SKIPPED:
+        yield last
 
 
 def _read_traces(stream: ReplayStream, ref: InputRef, trace_format: str, result: ReadResult,
