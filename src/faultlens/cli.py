@@ -23,8 +23,8 @@ from faultlens.commands import (
 from faultlens.commands import timeline as timeline_command
 from faultlens.errors import FaultlensError
 
-COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects, tokens, incident, users, db,
-            ingest)
+COMMANDS = (analyze, explain, templates, query, alerts, timeline_command, serve, projects,
+            tokens, incident, users, db, ingest)
 """The command modules, imported for their registration on `app`; docs/cli.md documents each."""
 
 def main() -> None:

@@ -148,6 +148,7 @@ async def issue_page(request: Request, visit: Visit) -> Response:
         chart=bar_chart(series, markers), chart_data=charts.chart_data(series, markers),
         deploys=[d for d in report.deploys if d.deploy.service in issue.services],
         statuses=ISSUE_STATUSES, breadcrumbs=_breadcrumbs(event), chain=exception_chain(event),
+        user_fields=_user_fields(event),
         section="issues")
 
 
@@ -173,6 +174,14 @@ def _issue_data(store: DuckDBStore, fingerprint: str) -> IssueData | None:
                   first_seen=row["first_seen"], last_seen=row["last_seen"], culprit=row["culprit"],
                   first_seen_ever=row["first_seen_ever"])
     return IssueData(issue, project, row["status"], events, tags, requests)
+
+
+def _user_fields(event: Event | None) -> list[tuple[str, str]]:
+    """The fields a Sentry SDK sent about the user besides id and address (name, email, segment...)."""
+    user = event.context.get("user") if event else None
+    if not isinstance(user, dict):
+        return []
+    return [(str(k), str(v)) for k, v in user.items() if k not in ("id", "ip_address") and v not in (None, "")]
 
 
 def _breadcrumbs(event: Event | None) -> list[dict[str, Any]]:
