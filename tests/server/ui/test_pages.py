@@ -94,6 +94,7 @@ def test_an_issue_shows_its_evidence_and_can_be_resolved(demo_server: UiServer, 
     expect(page.locator("#h-diagnosis")).to_contain_text("connection pool exhausted")
     expect(page.locator("figure.chart canvas")).to_have_count(1)  # uPlot drew over the SVG
     expect(page.locator("figure.chart")).to_contain_text("v2.3.1")
+    shots(page, "issue")
     expect(page.locator("table.tagbars caption", has_text="release")).to_be_visible()
     expect(page.locator("ol.frames.app li").first).to_be_visible()
     library = page.locator("details.library").first
@@ -102,7 +103,6 @@ def test_an_issue_shows_its_evidence_and_can_be_resolved(demo_server: UiServer, 
     library.locator("summary").click()
     expect(library.locator("ol.frames")).to_be_visible()
     expect(page.locator("#h-deliverables")).to_be_visible()
-    shots(page, "issue")
 
     expect(page.get_by_role("heading", name=re.compile(r"Event 1 of"))).to_be_visible()
     page.get_by_role("link", name="Older →").click()

@@ -13,7 +13,8 @@
     var options = {
       width: width,
       height: 180,
-      series: [{}, { label: "events", stroke: "#2b59c3", fill: "rgba(91,127,214,0.25)", width: 1.5 }],
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); },
+      series: [{ label: "UTC" }, { label: "events", stroke: "#2b59c3", fill: "rgba(91,127,214,0.25)", width: 1.5 }],
       axes: [{}, { size: 40 }],
       legend: { show: true },
       hooks: {
@@ -36,7 +37,9 @@
         }]
       }
     };
-    new uPlot(options, [data.x, data.y], figure);
+    var target = document.createElement("div");
+    figure.insertBefore(target, figure.firstChild);
+    new uPlot(options, [data.x, data.y], target);
     figure.classList.add("enhanced");
   }
 
