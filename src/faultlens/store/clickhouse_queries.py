@@ -23,7 +23,7 @@ ISSUES_TABLE = """(SELECT fingerprint, any(project) AS project, any(title) AS ti
                    FROM issues GROUP BY fingerprint)"""
 """Issues as one row each: the table holds a row per batch that touched an issue."""
 
-STATUS_TABLE = """(SELECT fingerprint, argMax(status, changed_at) AS status
+STATUS_TABLE = """(SELECT fingerprint, argMax(status, version) AS status
                    FROM issue_status GROUP BY fingerprint)"""
 
 
@@ -156,8 +156,8 @@ QUERIES: dict[str, str] = {
         WHERE fingerprint IN $fingerprints ORDER BY fingerprint, timestamp, id LIMIT 3 BY fingerprint
     """,
     "set_issue_status": """
-        INSERT INTO issue_status (fingerprint, status, changed_at)
-        SELECT fingerprint, $status, now64(6) FROM issues WHERE fingerprint = $fingerprint LIMIT 1
+        INSERT INTO issue_status (fingerprint, status, changed_at, version)
+        SELECT fingerprint, $status, now64(6), now64(6) FROM issues WHERE fingerprint = $fingerprint LIMIT 1
     """,
     "service_error_minutes": f"""
         {_SERVICE_ERROR_MINUTES_ROLLUP}

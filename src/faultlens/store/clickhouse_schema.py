@@ -7,8 +7,9 @@ written so that appending is always right:
   time. The writer skips ids already stored; ReplacingMergeTree drops a copy two writers raced to add.
 - `issues`, `event_minutes`, `volume` and `latency` aggregate on merge (min first seen, max last
   seen, summed counts), so a row per batch is enough and readers group by their key.
-- tables a person or a run changes (`issue_status`, `sources`, `grouping_state`, `deploys`, `meta`)
-  keep every version and readers take the latest.
+- tables a person or a run changes (`issue_status`, `sources`, `grouping_state`, `deploys`, `meta`,
+  and the server's `projects`, `project_keys`, `api_tokens`, `ui_users`) keep every version and
+  readers take the latest.
 - `event_minutes` is a materialized per-minute rollup of `events`, filled by ClickHouse on insert.
 
 `cluster_ddl` gives the same tables as ReplicatedMergeTree with a Distributed table over each, for
@@ -62,8 +63,14 @@ def tables(ttl_days: int | None = None) -> list[tuple[str, str, str]]:
                first_seen SimpleAggregateFunction(min, {TIME}), last_seen SimpleAggregateFunction(max, {TIME})""",
                "AggregatingMergeTree", "fingerprint"),
         _table("issue_status", f"""fingerprint String, status String, changed_at {TIME},
-               resolved_at Nullable({TIME}), regressed_at Nullable({TIME})""",
-               "ReplacingMergeTree(changed_at)", "fingerprint"),
+               resolved_at Nullable({TIME}), regressed_at Nullable({TIME}), version {TIME}""",
+               "ReplacingMergeTree(version)", "fingerprint"),
+        _table("projects", f"id UInt32, name String, created_at {TIME}", "ReplacingMergeTree", "id"),
+        _table("project_keys", f"""public_key String, project_id UInt32, created_at {TIME},
+               revoked_at Nullable({TIME}), version {TIME}""", "ReplacingMergeTree(version)", "public_key"),
+        _table("api_tokens", f"""id String, name Nullable(String), hash String, created_at {TIME},
+               revoked_at Nullable({TIME}), version {TIME}""", "ReplacingMergeTree(version)", "id"),
+        _table("ui_users", f"name String, hash String, created_at {TIME}", "ReplacingMergeTree", "name"),
         _table("event_minutes", f"""project LowCardinality(String), service LowCardinality(Nullable(String)),
                minute {MINUTE}, fingerprint String, events SimpleAggregateFunction(sum, UInt64),
                errors SimpleAggregateFunction(sum, UInt64), warnings SimpleAggregateFunction(sum, UInt64),

@@ -22,6 +22,8 @@ from faultlens.errors import StoreError, UsageError
 from faultlens.grouping.session import STATE_NAME
 from faultlens.model import Deploy, Event, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState
+from faultlens.store.clickhouse_accounts import ClickHouseAccounts
+from faultlens.store.clickhouse_browse import ClickHouseBrowser
 from faultlens.store.clickhouse_queries import TYPED_QUERIES, WRITES
 from faultlens.store.clickhouse_schema import SCHEMA_VERSION, schema_ddl
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
@@ -201,17 +203,31 @@ class ClickHouseStore:
         return inserted
 
     def _unseen_events(self, events: pa.Table) -> pa.Table:
-        """The events whose ids are not stored yet, each id once (ids are stable: a re-read adds nothing)."""
+        """The events whose ids are not stored yet, each id once (ids are stable: a re-read adds nothing).
+
+        Copies can only lie where the batch's projects, fingerprints and time span meet in the table's
+        sort order: a count there first (new data finds nothing, the common case), and the ids only
+        when something is there.
+        """
         ids = events.column("id").to_pylist()
         stamps = events.column("timestamp")
-        known = {row[0] for row in self._rows(
-            "SELECT id FROM events WHERE id IN {ids:Array(String)} "
-            "AND timestamp BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}",
-            {"ids": ids, "lo": pc.min(stamps).as_py(), "hi": pc.max(stamps).as_py()}, "read events")}
+        where = ("project IN {projects:Array(String)} AND fingerprint IN {fps:Array(String)} "
+                 "AND timestamp BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}")
+        params: dict[str, Any] = {
+            "projects": pc.unique(events.column("project")).to_pylist(),
+            "fps": pc.unique(events.column("fingerprint")).to_pylist(),
+            "lo": pc.min(stamps).as_py(), "hi": pc.max(stamps).as_py()}
+        known: set[str] = set()
+        if self._rows(f"SELECT count() FROM events WHERE {where}", params, "read events")[0][0]:
+            known = {row[0] for row in self._rows(f"SELECT id FROM events WHERE {where} "
+                                                  "AND id IN {ids:Array(String)}", {**params, "ids": ids},
+                                                  "read events")}
         keep = []
         for event_id in ids:
             keep.append(event_id not in known)
             known.add(event_id)
+        if all(keep):
+            return events
         return events.filter(pa.array(keep))
 
     def _issue_rows(self, issues: pa.Table) -> pa.Table:
@@ -293,6 +309,31 @@ class ClickHouseStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def reader(self) -> ClickHouseStore:
+        """Another client on the same database, for a thread that reads while this one writes."""
+        other = ClickHouseStore.__new__(ClickHouseStore)
+        other.target, other.path, other._errors, other._last_stamp = self.target, self.path, self._errors, 0.0
+        other.client = connect(self.target)
+        other.client.database = self.target.database
+        return other
+
+    def only_project(self, project: str) -> None:
+        """Make this client see one project's events only (a filter ClickHouse adds to every read of the
+        tables), so every named query, and so every analysis, answers for that project."""
+        literal = project.replace("\\", "\\\\").replace("'", "\\'")
+        condition = f"project = '{literal}'".replace("\\", "\\\\").replace("'", "\\'")
+        self.client.set_client_setting(
+            "additional_table_filters", "{" + ", ".join(f"'{table}': '{condition}'"
+                                                        for table in ("events", "event_minutes")) + "}")
+
+    def accounts(self) -> ClickHouseAccounts:
+        """Projects, keys, tokens, UI users and issue status, on this client."""
+        return ClickHouseAccounts(self.client, self.path, self._now, self._errors)
+
+    def browser(self) -> ClickHouseBrowser:
+        """The API's and the UI's issue and event listings, on this client."""
+        return ClickHouseBrowser(self.client, self.path, self._errors)
 
     def _insert(self, table: str, data: pa.Table) -> None:
         try:
