@@ -136,7 +136,15 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     stored: int | None = None
     stored_seconds: float | None = None
+    cpu_seconds: float | None = None
+    """CPU time the server's processes (all of them, children included) spent from the load's start to its end
+    (for faultlens, until everything answered was stored)."""
     note: str = ""
+
+    @property
+    def cpu_ms_per_event(self) -> float | None:
+        events = self.stored if self.stored is not None else self.answered
+        return 1000 * self.cpu_seconds / events if self.cpu_seconds is not None and events else None
 
     @property
     def rate(self) -> float:
@@ -185,8 +193,12 @@ async def _load(url: str, bodies: list[bytes], auth: str, concurrency: int, limi
         outcome.seconds = time.perf_counter() - started
 
 
-def run_load(name: str, url: str, bodies: list[bytes], auth: str, args: argparse.Namespace) -> Outcome:
-    """Warm up, then load `url` for at most args.requests requests and args.duration seconds."""
+def run_load(name: str, url: str, bodies: list[bytes], auth: str, args: argparse.Namespace,
+             server_pid: int | None = None) -> Outcome:
+    """Warm up, then load `url` for at most args.requests requests and args.duration seconds.
+
+    With `server_pid`, the CPU time of the server's process tree during the load is kept too.
+    """
     import uvloop
 
     warm = Outcome(name)
@@ -194,8 +206,34 @@ def run_load(name: str, url: str, bodies: list[bytes], auth: str, args: argparse
     if warm.answered == 0:
         raise RuntimeError(f"{name}: no request was answered during warm-up ({warm.failed})")
     outcome = Outcome(name)
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
     uvloop.run(_load(url, bodies[args.warmup:], auth, args.concurrency, args.requests, args.duration, outcome))
+    if server_pid and cpu_before is not None:
+        outcome.cpu_seconds = tree_cpu_seconds(server_pid) - cpu_before
     return outcome
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and every live descendant (reaped children included), from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = sum(int(value) for value in fields[11:15]) / ticks
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, owner in parents.items() if owner == parent and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(member, 0.0) for member in tree)
 
 
 # --- the servers -----------------------------------------------------------------------------
@@ -252,7 +290,7 @@ def bench_ceiling(args: argparse.Namespace, bodies: list[bytes]) -> Outcome:
         wait_listening(port, server)
         key = "0123456789abcdef0123456789abcdef"
         return run_load("ceiling (trivial ASGI)", f"http://127.0.0.1:{port}/api/1/envelope/", bodies,
-                        _auth(key), args)
+                        _auth(key), args, server.pid)
     finally:
         stop(server)
 
@@ -274,11 +312,15 @@ def bench_faultlens(args: argparse.Namespace, bodies: list[bytes], work: Path) -
                                "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_listening(port, server)
+        cpu_before = tree_cpu_seconds(server.pid)
         outcome = run_load("faultlens serve", f"http://127.0.0.1:{port}/api/{project}/envelope/", bodies,
                            _auth(key), args)
         expected = args.warmup + outcome.answered
         outcome.stored, waited = _wait_stored(port, expected, outcome.seconds)
         outcome.stored_seconds = outcome.seconds + waited
+        outcome.cpu_seconds = tree_cpu_seconds(server.pid) - cpu_before
+        if outcome.stored is not None:
+            outcome.stored -= args.warmup  # the CPU counted is the measured load's, so are the events
         return outcome
     finally:
         stop(server)
@@ -354,7 +396,8 @@ def bench_bugsink(args: argparse.Namespace, bodies: list[bytes], work: Path) -> 
         cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port, server)
-        outcome = run_load("Bugsink", f"http://127.0.0.1:{port}/api/{project}/envelope/", bodies, _auth(key), args)
+        outcome = run_load("Bugsink", f"http://127.0.0.1:{port}/api/{project}/envelope/", bodies, _auth(key), args,
+                           server.pid)
         outcome.stored = int(run(*manage, "shell", "-c", "from events.models import Event; "
                                  "print(Event.objects.count())").split()[-1])
         outcome.stored_seconds = outcome.seconds
@@ -374,15 +417,16 @@ def report(results: list[Outcome], args: argparse.Namespace, load_before: float)
           f"or {args.duration:g} s per server after {args.warmup} warm-up requests; one event per envelope; "
           f"{os.cpu_count()} cores, load average {load_before:.1f} before the run (other work skews the figures)\n")
     print(f"{'server':<24}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'answered':>10}{'failed':>8}"
-          f"{'stored':>9}{'stored/s':>10}")
+          f"{'stored':>9}{'stored/s':>10}{'CPU ms/event':>14}")
     for r in results:
         if r.note:
             print(f"{r.name:<24}  not measured: {r.note}")
             continue
         stored = "" if r.stored is None else str(r.stored)
         stored_rate = "" if r.stored is None or not r.stored_seconds else f"{r.stored / r.stored_seconds:.0f}"
+        cpu = "" if r.cpu_ms_per_event is None else f"{r.cpu_ms_per_event:.3f}"
         print(f"{r.name:<24}{r.rate:>10.0f}{r.percentile(0.5):>9.1f}{r.percentile(0.99):>9.1f}{r.answered:>10}"
-              f"{sum(r.failed.values()):>8}{stored:>9}{stored_rate:>10}")
+              f"{sum(r.failed.values()):>8}{stored:>9}{stored_rate:>10}{cpu:>14}")
         if r.failed:
             print(f"{'':<24}failures: {json.dumps(r.failed)}")
     by_name = {r.name: r for r in results if not r.note and r.rate}
@@ -391,6 +435,9 @@ def report(results: list[Outcome], args: argparse.Namespace, load_before: float)
     print()
     if faultlens and ceiling:
         print(f"faultlens / ceiling: {faultlens.rate / ceiling.rate:.2f} (target at least 0.5)")
+        if faultlens.cpu_ms_per_event and ceiling.cpu_ms_per_event:
+            cost = faultlens.cpu_ms_per_event / ceiling.cpu_ms_per_event
+            print(f"server CPU per event: faultlens {cost:.1f}x the ceiling's (all its processes, until stored)")
     if faultlens and bugsink:
         print(f"faultlens / Bugsink: {faultlens.rate / bugsink.rate:.1f}x (target at least 3x)")
 

@@ -44,14 +44,13 @@ from faultlens.server.metrics import ServerMetrics
 from faultlens.server.preparer import EventBrief, Prepared, Preparer, PreparerDied
 from faultlens.server.spool import Spool, Submission, Ticket
 from faultlens.store.duckdb_store import DuckDBStore
+from faultlens.store.staging import StagedBatch
 
 log = logging.getLogger("faultlens.server")
 T = TypeVar("T")
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 """Seconds between attempts at a failed commit; the last repeats until it succeeds or the server stops."""
 REPLAY_BATCH = 100
-IN_FLIGHT = 2
-"""Batches handed to the preparer and not yet committed: one being prepared while the last is written."""
 
 
 LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY_BOUNDS_MS[-1] / 1000.0)
@@ -244,19 +243,29 @@ class IngestService:
                 answer(None)
 
     def _writer_loop(self) -> None:
+        """Double-buffered: while the preparer works on one batch, the writer writes the one before it.
+
+        The next batch is everything that arrived while the last was prepared, taken the moment the
+        preparer hands that one back, so the preparer is never left idle with requests waiting.
+        """
         try:
             self._replay()
         finally:
             self.replaying = False
         while True:
             self._run_commands()
-            batch = self._take_batch(0.0 if self._in_flight else self.config.batch_wait_seconds)
-            if batch:
-                self._send(batch)
-            if self._in_flight and (not batch or len(self._in_flight) >= IN_FLIGHT):
-                self._commit_oldest()
-            elif not batch and self._stopping and not self._commands and self.queue.depth == 0:
-                break
+            if not self._in_flight:
+                batch = self._take_batch(self.config.batch_wait_seconds)
+                if batch:
+                    self._send(batch)
+                elif self._stopping and not self._commands and self.queue.depth == 0:
+                    break
+                continue
+            oldest, prepared = self._receive_oldest()
+            following = self._take_batch(0.0)
+            if following:
+                self._send(following)
+            self._write_with_retries(oldest, prepared)
         self._run_commands()
         final = self.preparer.finish()
         if final is not None and final.staged.grouping_state is not None:
@@ -286,15 +295,15 @@ class IngestService:
             batch.append(Accepted(submission, ticket))
             if len(batch) >= REPLAY_BATCH:
                 replayed += len(batch)
+                if self._in_flight:
+                    self._write_with_retries(*self._receive_oldest())
                 self._send(batch)
                 batch = []
-                if len(self._in_flight) >= IN_FLIGHT:
-                    self._commit_oldest()
         if batch:
             replayed += len(batch)
             self._send(batch)
         while self._in_flight:
-            self._commit_oldest()
+            self._write_with_retries(*self._receive_oldest())
         if replayed:
             log.warning("replayed %d accepted request(s) from the spool", replayed)
 
@@ -309,16 +318,16 @@ class IngestService:
         except PreparerDied as exc:
             log.error("%s", exc)
 
-    def _commit_oldest(self) -> None:
-        """Receive the oldest batch in flight from the preparer and write it, retrying until it is stored."""
-        batch = self._in_flight[0]
+    def _receive_oldest(self) -> tuple[list[Accepted], Prepared]:
+        """The oldest batch in flight and what the preparer made of it; a dead preparer is started again
+        and given every batch in flight again (their bytes are in the spool)."""
         delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
         for attempt, delay in enumerate(delays):
             if delay:
                 time.sleep(delay)
             try:
                 prepared = self.preparer.receive()
-                break
+                return self._in_flight.popleft(), prepared
             except PreparerDied as exc:
                 log.error("%s; starting it again and sending it the %d batch(es) in flight", exc,
                           len(self._in_flight))
@@ -327,18 +336,16 @@ class IngestService:
                 if self._stopping and attempt >= len(RETRY_DELAYS):
                     log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
                               sum(len(b) for b in self._in_flight))
-                    for stuck in self._in_flight:
-                        self.queue.done(stuck)
+                    stuck = [accepted for batch in self._in_flight for accepted in batch]
                     self._in_flight.clear()
-                    return
+                    return stuck, Prepared(StagedBatch(), gave_up=True)
                 try:
                     self._start_preparer()
                     for in_flight in self._in_flight:
                         self.preparer.send([accepted.submission for accepted in in_flight])
                 except Exception:
                     log.exception("cannot start the preparer again")
-        self._in_flight.popleft()
-        self._write_with_retries(batch, prepared)
+        raise AssertionError("unreachable: the retry delays never end")
 
     def _write_with_retries(self, batch: list[Accepted], prepared: Prepared) -> None:
         delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
@@ -360,6 +367,9 @@ class IngestService:
                     return
 
     def _write(self, batch: list[Accepted], prepared: Prepared) -> None:
+        if prepared.gave_up:  # at shutdown, with no preparer: the batch stays in the spool for the next start
+            self.queue.done(batch)
+            return
         self.store.write_staged(prepared.staged)
         for reason in prepared.dropped:
             log.error("request %s could not be ingested; dropped", reason)
@@ -417,8 +427,9 @@ class IngestService:
                             committed_at=datetime.now(UTC), projects=projects, services=services, titles=titles)
 
     def _observe(self, prepared: Prepared, events: list[EventBrief]) -> None:
-        for event in events:
-            self.metrics.events.labels(event.service or "unknown", event.level, event.fingerprint).inc()
+        per_label = Tally((event.service or "unknown", event.level, event.fingerprint) for event in events)
+        for labels, count in per_label.items():
+            self.metrics.events.labels(*labels).inc(count)
         for bucket in prepared.volume:
             self.metrics.records.labels(bucket.service).inc(bucket.count)
         for timing in prepared.latency:

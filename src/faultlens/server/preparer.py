@@ -73,6 +73,8 @@ class Prepared:
     latency: list[LatencyBucket] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     """Submissions the pipeline could not take, each with why (logged by the preparer too)."""
+    gave_up: bool = False
+    """No preparer could be had (at shutdown): nothing to write, the requests stay in the spool."""
 
     def events(self) -> list[EventBrief]:
         """The batch's events, read from its events table (cheaper than sending them twice)."""
