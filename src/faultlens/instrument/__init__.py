@@ -14,8 +14,8 @@ try:
     import asgi_correlation_id  # noqa: F401
     import structlog  # noqa: F401
 except ImportError as missing:  # pragma: no cover - exercised in a separate interpreter by the tests
-    raise ImportError(f"faultlens.instrument needs {missing.name}: install faultlens[instrument] "
-                      "(pip install 'faultlens[instrument]')") from missing
+    raise ImportError(f"faultlens.instrument needs {missing.name}, which the instrument extra installs: "
+                      "pip install 'faultlens[instrument]'") from missing
 
 from faultlens.instrument._context import (
     HEADER,
