@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faultlens.model import Deploy, Event, LatencyBucket, Span, VolumeBucket
+
+if TYPE_CHECKING:
+    from faultlens.store.clickhouse_accounts import ClickHouseAccounts
+    from faultlens.store.clickhouse_browse import ClickHouseBrowser
+    from faultlens.store.duckdb_accounts import Accounts
+    from faultlens.store.duckdb_browse import Browser
+    from faultlens.store.staging import StagedBatch
 
 
 @dataclass(slots=True)
@@ -56,3 +63,27 @@ class Store(Protocol):
     def window(self) -> tuple[datetime | None, datetime | None]: ...
 
     def close(self) -> None: ...
+
+
+class ServerStore(Store, Protocol):
+    """What `faultlens serve` needs beyond the analyses' interface; DuckDBStore and ClickHouseStore have it all."""
+
+    path: str
+
+    def write_staged(self, batch: StagedBatch) -> int:
+        """Write a batch prepared in another process (see store.staging); return how many events were new."""
+
+    def all_issue_aliases(self) -> dict[str, str]:
+        """Every grouping key with its issue: what a preparing process starts from."""
+
+    def reader(self) -> ServerStore:
+        """A connection of its own for a thread that reads while the writer writes."""
+
+    def only_project(self, project: str) -> None:
+        """Make this connection's named queries answer for one project's events."""
+
+    def accounts(self) -> Accounts | ClickHouseAccounts:
+        """Projects, keys, tokens, UI users and issue status."""
+
+    def browser(self) -> Browser | ClickHouseBrowser:
+        """The API's issue and event listings."""
