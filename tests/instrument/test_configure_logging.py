@@ -29,6 +29,18 @@ def test_stdlib_and_structlog_lines_share_one_layout(logs):
         "environment": "staging", "host": "web-1", "version": "1.4.0", "context": {"sku": "sku-2"}}
 
 
+def test_fields_bound_with_structlog_contextvars_reach_stdlib_lines_too(logs):
+    """`structlog.contextvars.bind_contextvars` adds its fields to every line of the context, stdlib ones too."""
+    buffer = logs()
+    structlog.contextvars.bind_contextvars(tenant="acme")
+    try:
+        logging.getLogger("jobs").info("job started")
+    finally:
+        structlog.contextvars.clear_contextvars()
+    logging.getLogger("jobs").info("job done")
+    assert [line.get("context") for line in buffer.lines()] == [{"tenant": "acme"}, None]
+
+
 def test_timestamps_are_utc_iso_8601(logs):
     """The time is written in UTC, ISO 8601, with microseconds and a Z."""
     buffer = logs()
