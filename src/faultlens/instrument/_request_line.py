@@ -28,14 +28,14 @@ class RequestLine:
     def finish(self, status_code: int | None, exc: BaseException | None = None) -> None:
         """Write the request line; a request that never answered counts as a 500."""
         info = self.info
-        info.status_code = status_code if status_code is not None else 500
+        code = info.status_code = status_code if status_code is not None else 500
         info.duration_ms = (time.perf_counter() - self._started) * 1000
         try:
-            message = f"{info.method} {info.path} {info.status_code}"
+            message = f"{info.method} {info.path} {code}"
             if exc is not None:
                 logger.error(message, exc_info=exc)
                 setattr(exc, LOGGED_MARK, True)
-            elif (info.status_code or 0) >= 500 and not info.error_logged:
+            elif code >= 500 and not info.error_logged:
                 logger.error(message)
             else:
                 logger.info(message)
