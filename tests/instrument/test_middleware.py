@@ -161,6 +161,27 @@ class TestASGI:
         assert buffer.lines()[-1]["error"]["type"] == "ValueError"
 
 
+    @pytest.mark.anyio
+    async def test_inside_opentelemetry_every_line_carries_the_server_spans_ids(self, logs):
+        """Under OpenTelemetry's ASGI middleware, the handler's lines and the request line carry its span's ids."""
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        exported = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exported))
+        app = OpenTelemetryMiddleware(fastapi_app(), tracer_provider=provider, exclude_spans=["receive", "send"])
+        buffer = logs("checkout")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            await client.get("/orders/7")
+        (server_span,) = exported.get_finished_spans()
+        context = server_span.get_span_context()
+        ids = {(line["trace_id"], line["span_id"]) for line in buffer.lines()}
+        assert ids == {(f"{context.trace_id:032x}", f"{context.span_id:016x}")} and len(buffer.lines()) == 2
+
+
 class TestWSGI:
     def test_an_id_is_made_kept_for_the_request_and_returned(self, logs):
         """With no header, a new id is made, seen by the view, written on every line and returned."""
