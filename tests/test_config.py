@@ -115,8 +115,9 @@ def test_errors_name_file_line_key_and_expectation(tmp_path: Path, text: str, ex
 
 def test_every_setting_is_documented() -> None:
     """The docs name every key of faultlens.toml: docs/grouping.md the grouping ones, docs/server.md and
-    docs/alerting.md those of [server]."""
-    docs = "".join((REPO / "docs" / name).read_text() for name in ("grouping.md", "server.md", "alerting.md"))
+    docs/alerting.md those of [server], docs/input-formats.md those of [ingest]."""
+    docs = "".join((REPO / "docs" / name).read_text()
+                   for name in ("grouping.md", "server.md", "alerting.md", "input-formats.md"))
     for setting in SETTINGS:
         leaf = re.sub(r"^.*[.\]]", "", setting.key)
         section = setting.key.split(".")[0]

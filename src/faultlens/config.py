@@ -17,6 +17,7 @@ from typing import Any
 
 from faultlens.errors import ConfigError
 from faultlens.grouping.rules import EVENT_FIELDS, PLACEHOLDER, FingerprintRule, GroupingConfig, StackRule
+from faultlens.ingest.sources import MAX_DECOMPRESSED_BYTES
 from faultlens.model import LEVELS
 
 CONFIG_FILE = "faultlens.toml"
@@ -53,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Matching events form one issue keyed by this text instead of the default fingerprint."),
     Setting("fingerprint.rules[].extra", "a list of strings, {field} placeholders allowed",
             "Parts added to the default fingerprint, splitting its issue by them."),
+    Setting("ingest.max_decompressed_bytes", "a positive whole number",
+            "What one gzip or zstd input may inflate to before reading it stops (default 32 GiB): guards "
+            "against compression bombs."),
     Setting("server.host", "a host name or address", "Where `faultlens serve` listens (default 127.0.0.1)."),
     Setting("server.port", "a port number", "The port `faultlens serve` listens on (default 8000)."),
     Setting("server.db", "a path", "The store the server owns (default .faultlens/faultlens.duckdb)."),
@@ -126,6 +130,8 @@ class Config:
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     server: Mapping[str, Any] = field(default_factory=dict)
     """The `[server]` table, checked against SETTINGS; faultlens/server/config.py reads it."""
+    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
+    """`[ingest] max_decompressed_bytes`: what one compressed input may inflate to."""
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
@@ -153,7 +159,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"not valid TOML: {exc}; see https://toml.io for the syntax", path=str(path),
                           line=int(line.group(1)) if line else None) from None
     reader = _Reader(text, path)
-    reader.known(data, "", ("stacktrace", "fingerprint", "server"))
+    reader.known(data, "", ("stacktrace", "fingerprint", "server", "ingest"))
     stack = reader.table(data, "stacktrace")
     reader.known(stack, "stacktrace", ("app_packages", "rules"))
     fingerprint = reader.table(data, "fingerprint")
@@ -163,7 +169,13 @@ def parse_config(text: str, path: Path) -> Config:
     fingerprint_rules = tuple(reader.fingerprint_rule(rule, n)
                               for n, rule in reader.rules(fingerprint, "fingerprint.rules"))
     server = reader.server(reader.table(data, "server"))
-    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules), server)
+    ingest = reader.table(data, "ingest")
+    reader.known(ingest, "ingest", ("max_decompressed_bytes",), reader.section_line("ingest"))
+    limit = ingest.get("max_decompressed_bytes", MAX_DECOMPRESSED_BYTES)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise reader.fail("ingest.max_decompressed_bytes", f"expected a positive whole number, found {_shown(limit)}",
+                          reader.section_line("ingest"))
+    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules), server, limit)
 
 
 class _Reader:

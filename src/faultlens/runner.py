@@ -24,7 +24,7 @@ from faultlens.ingest.extract import Extractor
 from faultlens.ingest.fieldmap import peek
 from faultlens.ingest.reader import ReadResult, read_items
 from faultlens.ingest.record import Record
-from faultlens.ingest.sources import InputRef, expand_inputs
+from faultlens.ingest.sources import MAX_DECOMPRESSED_BYTES, InputRef, expand_inputs
 from faultlens.ingest.traces import SpanRecord, extract_event, span_error_event
 from faultlens.model import LATENCY_BOUNDS_MS, LEVEL_RANK, Deploy, Event, IngestStats, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState
@@ -63,6 +63,7 @@ class IngestOptions:
     project: str = "default"
     chain: list[Enricher] = field(default_factory=list)
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
+    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
 
 
 def service_from_path(path: str) -> str | None:
@@ -115,7 +116,7 @@ class Ingestor:
 
     def run(self, specs: Iterable[str]) -> IngestStats:
         try:
-            for item in expand_inputs(list(specs)):
+            for item in expand_inputs(list(specs), self.options.max_decompressed_bytes):
                 if isinstance(item, SourceError):
                     self._skip(item)
                     continue

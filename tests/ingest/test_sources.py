@@ -40,10 +40,10 @@ def test_overlong_line_is_skipped_and_reported(monkeypatch):
     assert reader.problems[0].line == 2
 
 
-def test_invalid_utf8_is_replaced_and_reported():
-    """Invalid UTF-8 is read with replacement characters and the first bad line is named."""
-    lines, reader = read_all(b"ok\nbad \xff\xfe byte\nok\n")
-    assert lines[1] == "bad \ufffd\ufffd byte"
+def test_invalid_utf8_is_read_as_latin1_and_reported():
+    """A line that is not UTF-8 is read as Latin-1, losing no byte, and the first such line is named."""
+    lines, reader = read_all(b"ok\ncaf\xe9 \xff\xfe byte\nok\n")
+    assert lines[1] == "café ÿþ byte"
     assert reader.problems and reader.problems[0].line == 2
 
 

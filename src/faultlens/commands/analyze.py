@@ -60,7 +60,8 @@ def analyze(
     window = (time_option("--since", since), time_option("--until", until))
     settings = load_config(config)
     options = IngestOptions(input_format=input_format, service=service, min_level=min_level,
-                            app_packages=app_package or (), grouping=settings.grouping)
+                            app_packages=app_package or (), grouping=settings.grouping,
+                            max_decompressed_bytes=settings.max_decompressed_bytes)
     extra = load_marker_file(deploys) if deploys else []
     store = open_store(db)
     try:

@@ -106,11 +106,19 @@ __all__ = ["TRACE_FORMATS", "Needles", "ReplayStream", "TraceReadState", "read_h
 
 def read_trace_items(stream: BinaryIO, path: str, fmt: str, state: TraceReadState, problems: list[SourceError],
                      needles: Needles | None = None) -> Iterator[TraceItem]:
-    """Every span and log record of a trace input, in order; `needles` skips documents without the id."""
-    if fmt == "otlp-proto":
-        yield from _read_protobuf(stream, path, state, problems, needles)
-    else:
-        yield from _read_json(stream, path, state, problems, needles)
+    """Every span and log record of a trace input, in order; `needles` skips documents without the id.
+
+    A stream that ends early (cut short, damaged, past the decompressed-size limit) keeps what
+    was decoded before and adds a problem.
+    """
+    try:
+        if fmt == "otlp-proto":
+            yield from _read_protobuf(stream, path, state, problems, needles)
+        else:
+            yield from _read_json(stream, path, state, problems, needles)
+    except (EOFError, OSError) as exc:
+        problems.append(SourceError(f"input ends early ({exc}); kept what was read before it", path=path,
+                                    line=state.lines or None))
 
 
 def _read_protobuf(stream: BinaryIO, path: str, state: TraceReadState, problems: list[SourceError],
@@ -289,6 +297,10 @@ class ReplayStream:
         read1 = getattr(self._stream, "read1", self._stream.read)
         return bytes(read1(size))
 
+    def fileno(self) -> int:
+        """The file's descriptor, so a reader can tell a file cut shorter under it; streams without one raise."""
+        return self._stream.fileno()
+
     def close(self) -> None:
         self._stream.close()
 
@@ -298,10 +310,14 @@ def read_head(stream: BinaryIO) -> bytes:
     read1 = getattr(stream, "read1", None)
     if read1 is None:
         return _read_exact(stream, HEAD_BYTES)
-    head = bytes(read1(HEAD_BYTES))
-    while head and len(head) < 5:
-        more = bytes(read1(HEAD_BYTES))
-        if not more:
-            break
-        head += more
+    head = b""
+    try:
+        head = bytes(read1(HEAD_BYTES))
+        while head and len(head) < 5:
+            more = bytes(read1(HEAD_BYTES))
+            if not more:
+                break
+            head += more
+    except (EOFError, OSError):
+        pass  # a damaged stream says so again to the reader that comes next, with a line number
     return head
