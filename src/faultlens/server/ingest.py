@@ -151,6 +151,7 @@ class IngestService:
         self._pending_cond = threading.Condition()
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
         self._in_flight: deque[list[Accepted]] = deque()
+        self._dropped_segments: list[int] = []
         self._known: set[str] = {row[0] for row in store.con.execute("SELECT fingerprint FROM issues").fetchall()}
         self._resolved = {s.fingerprint: s.resolved_at for s in self.accounts.issue_states().values()
                           if s.effective == "resolved" and s.resolved_at is not None}
@@ -290,7 +291,13 @@ class IngestService:
             return
         replayed = 0
         batch: list[Accepted] = []
+        applied = self.store.spool_applied()
+        skipped = 0
         for submission, ticket in self.spool.recover():
+            if submission.id in applied:  # stored just before a crash, before its entry was dropped
+                self._dropped_segments += self.spool.committed([ticket])
+                skipped += 1
+                continue
             self.queue.hold(len(submission.body))
             batch.append(Accepted(submission, ticket))
             if len(batch) >= REPLAY_BATCH:
@@ -304,8 +311,8 @@ class IngestService:
             self._send(batch)
         while self._in_flight:
             self._write_with_retries(*self._receive_oldest())
-        if replayed:
-            log.warning("replayed %d accepted request(s) from the spool", replayed)
+        if replayed or skipped:
+            log.warning("replayed %d accepted request(s) from the spool; %d were already stored", replayed, skipped)
 
     def _start_preparer(self) -> None:
         self.preparer.start(self.store.all_issue_aliases(), self.store.grouping_state(STATE_NAME))
@@ -370,13 +377,15 @@ class IngestService:
         if prepared.gave_up:  # at shutdown, with no preparer: the batch stays in the spool for the next start
             self.queue.done(batch)
             return
-        self.store.write_staged(prepared.staged)
+        applied = [(a.submission.id, a.ticket.segment) for a in batch] if self.spool is not None else []
+        self.store.write_staged(prepared.staged, applied, self._dropped_segments)
+        self._dropped_segments = []
         for reason in prepared.dropped:
             log.error("request %s could not be ingested; dropped", reason)
         events = prepared.events()
         result = self._result(prepared, events)
         if self.spool is not None:
-            self.spool.committed([accepted.ticket for accepted in batch])
+            self._dropped_segments = self.spool.committed([accepted.ticket for accepted in batch])
         self.queue.done(batch)
         now = time.monotonic()
         for accepted in batch:

@@ -99,12 +99,13 @@ class Spool:
             self._outstanding[self._active] = self._outstanding.get(self._active, 0) + len(frames)
             return [Ticket(self._active)] * len(frames)
 
-    def committed(self, tickets: list[Ticket]) -> None:
-        """The store holds these entries now: drop segments with nothing left uncommitted."""
+    def committed(self, tickets: list[Ticket]) -> list[int]:
+        """The store holds these entries now: drop segments with nothing left uncommitted; return them."""
         with self._lock:
             for ticket in tickets:
                 self._outstanding[ticket.segment] -= 1
-            for segment in [s for s, n in self._outstanding.items() if n <= 0]:
+            dropped = [s for s, n in self._outstanding.items() if n <= 0]
+            for segment in dropped:
                 del self._outstanding[segment]
                 if segment == self._active:
                     self._file.truncate(0)
@@ -113,6 +114,7 @@ class Spool:
                         os.fsync(self._file.fileno())
                 else:
                     self._path(segment).unlink(missing_ok=True)
+            return dropped
 
     def pending_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.glob("*.spool") if p.exists())

@@ -21,11 +21,12 @@ from faultlens.store.schema import DDL, SCHEMA_VERSION
 from faultlens.store.staging import StagedBatch
 from faultlens.store.tables import aliases_table, deploys_table, issues_table, latency_table, spans_table, volume_table
 
-WRITE_ORDER = ("fingerprint_aliases", "events", "issues", "spans", "volume", "latency", "deploys")
+WRITE_ORDER = ("fingerprint_aliases", "events", "issues", "spans", "volume", "latency", "deploys", "spool_applied")
 """The tables a batch may hold, in the order they are written."""
 WRITE_SQL = {
     "fingerprint_aliases": "INSERT OR IGNORE INTO fingerprint_aliases SELECT * FROM arrow_batch",
     "events": "INSERT OR IGNORE INTO events SELECT * FROM arrow_batch",
+    "spool_applied": "INSERT OR REPLACE INTO spool_applied SELECT * FROM arrow_batch",
     "issues": """
         INSERT INTO issues SELECT project, fingerprint, title, type, level, culprit, 'unresolved',
                                   first_seen, last_seen FROM arrow_batch
@@ -93,15 +94,33 @@ class DuckDBStore:
         if deploys:
             self._write_tables({"deploys": deploys_table(deploys)})
 
-    def write_staged(self, batch: StagedBatch) -> int:
-        """Write a batch prepared elsewhere in one transaction; return how many events were new."""
-        return self._write_tables(batch.tables, batch.grouping_state)
+    def write_staged(self, batch: StagedBatch, applied: Sequence[tuple[str, int]] = (),
+                     forget_segments: Sequence[int] = ()) -> int:
+        """Write a batch prepared elsewhere in one transaction; return how many events were new.
 
-    def _write_tables(self, tables: Mapping[str, pa.Table], grouping_state: str | None = None) -> int:
+        `applied` names the spooled requests (id, spool segment) the batch holds, recorded in the same
+        transaction so a replay after a crash skips them; `forget_segments` are spool segments since
+        deleted, whose records are no longer needed.
+        """
+        tables = dict(batch.tables)
+        if applied:
+            tables["spool_applied"] = pa.table({"id": pa.array([i for i, _ in applied], pa.string()),
+                                                "segment": pa.array([s for _, s in applied], pa.int64())})
+        return self._write_tables(tables, batch.grouping_state, forget_segments)
+
+    def spool_applied(self) -> set[str]:
+        """Ids of spooled requests already in the store (see write_staged)."""
+        return {row[0] for row in self.con.execute("SELECT id FROM spool_applied").fetchall()}
+
+    def _write_tables(self, tables: Mapping[str, pa.Table], grouping_state: str | None = None,
+                      forget_segments: Sequence[int] = ()) -> int:
         """Insert Arrow tables (in WRITE_ORDER) in one transaction; the number of events inserted."""
         inserted = 0
         try:
             self.con.execute("BEGIN")
+            if forget_segments:
+                self.con.execute("DELETE FROM spool_applied WHERE segment IN (SELECT unnest(?::BIGINT[]))",
+                                 [list(forget_segments)])
             for name in WRITE_ORDER:
                 table = tables.get(name)
                 if table is None or table.num_rows == 0:

@@ -65,6 +65,7 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS fingerprint_aliases (key VARCHAR PRIMARY KEY, fingerprint VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS grouping_state (name VARCHAR PRIMARY KEY, state VARCHAR, saved_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS spool_applied (id VARCHAR PRIMARY KEY, segment BIGINT)""",
 )
 
 SCHEMA_VERSION = "1"
