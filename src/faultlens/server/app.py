@@ -2,7 +2,8 @@
 
 The app is built in one place from lists of routes, error handling outermost (Starlette's way):
 the ingest doors, the API, the operations endpoints. CORS is open: browser SDKs post envelopes
-from any page, and neither doors nor API rely on cookies. The store is opened here, so the process
+from any page, and neither doors nor API rely on cookies; the web UI (`/ui/`) does, and since CORS
+never allows credentials, no other origin can read its pages. The store is opened here, so the process
 holds the DuckDB file from the moment the app exists; the spool replay and the writer start with
 the app's lifespan and stop with it, committing what was accepted.
 """

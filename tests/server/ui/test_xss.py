@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sentry_sdk
@@ -134,13 +135,11 @@ def test_payloads_show_as_text_and_never_run(hostile_server: tuple[UiServer, str
         assert_inert(page, watched, path)
 
 
-def test_a_filter_value_is_escaped_in_the_page_it_fills(fresh_server: UiServer, page: Any, watched: Watched) -> None:
-    """A payload in the query string (search and filters) is echoed into the form as text only."""
+def test_a_search_is_echoed_as_text(fresh_server: UiServer, page: Any, watched: Watched) -> None:
+    """A payload in the query string comes back in the search box as its value, and runs nothing."""
     sign_in(page, fresh_server.url)
     for payload in PAYLOADS:
-        page.goto(f"{fresh_server.url}/ui/projects/shop/issues", wait_until="load")
-        page.get_by_label("Search").fill(payload)
-        page.get_by_role("button", name="Apply").click()
-        page.wait_for_load_state("networkidle")
+        page.goto(f"{fresh_server.url}/ui/projects/shop/issues?{urlencode({'q': payload, 'sort': payload})}")
         assert page.get_by_label("Search").input_value() == payload
+        assert page.get_by_label("Sort by").input_value() == "priority"
         assert_inert(page, watched, payload)

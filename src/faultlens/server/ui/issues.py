@@ -200,7 +200,7 @@ async def change_status(request: Request, visit: Visit) -> Response:
         lambda: ingest.call(lambda: ingest.set_issue_status(fingerprint, str(status))).result(timeout=30))
     if state is None:
         raise PageNotFound(f"There is no issue {fingerprint!r}.")
-    visit.ui.reports.changed()
+    visit.ui.reports.changed(force=True)
     return RedirectResponse(f"/ui/issues/{fingerprint}", status_code=303)
 
 
