@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -192,12 +191,10 @@ def test_trace_corpus_cases_reach_their_entry(name: str, expected: str) -> None:
     assert ids(Evidence.from_event(event_from_text(text)))[0] == expected
 
 
-def test_matching_hundreds_of_issues_is_fast() -> None:
-    """Matching the evidence of 1000 issues takes under two seconds."""
-    samples = [Evidence.from_event(event_from_text(p.sample.text, **p.sample.fields))
-               for p in default_catalogue().patterns]
+def test_matching_hundreds_of_issues_gives_each_its_entry() -> None:
+    """1000 issues matched in a row (the catalogue's samples, repeated) each reach their own entry:
+    nothing cached from one issue leaks into the next."""
+    patterns = default_catalogue().patterns
+    samples = [(p.id, Evidence.from_event(event_from_text(p.sample.text, **p.sample.fields))) for p in patterns]
     batch = (samples * (1000 // len(samples) + 1))[:1000]
-    start = time.perf_counter()
-    for evidence in batch:
-        match(evidence)
-    assert time.perf_counter() - start < 2.0
+    assert [ids(evidence)[0] for _, evidence in batch] == [expected for expected, _ in batch]

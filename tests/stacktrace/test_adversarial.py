@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -24,12 +23,17 @@ def _benchmark() -> ModuleType:
 
 
 @pytest.mark.parametrize("language", [runtime.language for runtime in RUNTIMES])
-def test_one_megabyte_of_near_misses_parses_in_under_a_second(language: str) -> None:
-    """1 MB of a runtime's near-miss lines (and one huge line) parses in well under a second."""
+def test_one_megabyte_of_near_misses_parses(language: str) -> None:
+    """1 MB of a runtime's near-miss lines (and one huge line) parses without error into a bounded trace.
+
+    How long it takes is measured, not asserted: benchmarks/stacktrace_adversarial.py times every
+    runtime on this input and benchmarks/regex_linearity.py shows each pattern linear.
+    """
     text = _benchmark().adversarial_text(language)
-    started = time.perf_counter()
-    parse_trace(text)
-    assert time.perf_counter() - started < 1.0
+    trace = parse_trace(text)
+    if trace is not None:
+        frames = sum(len(exc.frames) for exc in trace.exceptions)
+        assert frames <= text.count("\n") + 1
 
 
 def test_single_line_records_never_reach_a_parser(monkeypatch: pytest.MonkeyPatch) -> None:
