@@ -92,6 +92,7 @@ def test_an_issue_shows_its_evidence_and_can_be_resolved(demo_server: UiServer, 
     expect(verdicts).to_contain_text("Category")
     expect(verdicts).to_contain_text("Observability")
     expect(page.locator("#h-diagnosis")).to_contain_text("connection pool exhausted")
+    expect(page.locator(".incident-note a")).to_contain_text("payment-service failing")
     expect(page.locator("figure.chart canvas")).to_have_count(1)  # uPlot drew over the SVG
     expect(page.locator("figure.chart")).to_contain_text("v2.3.1")
     shots(page, "issue")
@@ -155,6 +156,7 @@ def test_an_incident_leads_to_a_request_trace(demo_server: UiServer, page: Any, 
     services = set(page.locator("table.waterfall tbody td:nth-child(2)").all_inner_texts())
     assert len(services) >= 2
     expect(page.locator("table.waterfall tr.row-error").first).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents")).to_be_visible()
     shots(page, "trace")
     assert_clean(watched)
 

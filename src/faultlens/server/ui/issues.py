@@ -24,6 +24,7 @@ FILTERS = ("service", "environment", "release", "level", "status", "severity", "
 STATUS_CHOICES = ("unresolved", "resolved", "ignored", "regressed", "all")
 BADGES = ("new", "spiking", "regressed")
 EVENTS_SHOWN = 100
+ISSUES_SHOWN = 200
 TAG_VALUES_SHOWN = 5
 
 
@@ -105,7 +106,8 @@ async def issues_page(request: Request, visit: Visit) -> Response:
     sort = params.get("sort", "priority")
     sort = sort if sort in SORTS else "priority"
     rows = sort_rows([row for row in issue_rows(report, statuses) if keep(row, wanted, query)], sort)
-    return visit.render(request, "issues.html", project=project, projects=projects, rows=rows, report=report,
+    return visit.render(request, "issues.html", project=project, projects=projects, rows=rows[:ISSUES_SHOWN],
+                        matching=len(rows), report=report,
                         wanted=wanted, query=query, sort=sort, sorts=SORTS, choices=choices(report),
                         section="issues")
 
@@ -148,7 +150,7 @@ async def issue_page(request: Request, visit: Visit) -> Response:
         chart=bar_chart(series, markers), chart_data=charts.chart_data(series, markers),
         deploys=[d for d in report.deploys if d.deploy.service in issue.services],
         statuses=ISSUE_STATUSES, breadcrumbs=_breadcrumbs(event), chain=exception_chain(event),
-        user_fields=_user_fields(event),
+        user_fields=_user_fields(event), incidents=[i for i in report.incidents if fingerprint in i.issues],
         section="issues")
 
 

@@ -26,20 +26,21 @@ def span_from_row(row: dict[str, Any]) -> Span:
                 attributes=attributes if isinstance(attributes, dict) else {})
 
 
-def read_timeline(store: DuckDBStore, request_id: str) -> Timeline:
+def read_timeline(store: DuckDBStore, request_id: str) -> tuple[Timeline, str | None]:
+    """The request's timeline, and the project its first event came in for (None with spans only)."""
     reader = UiReader(store.con, store.path)
     spans = [span_from_row(row) for row in reader.request_spans(request_id)]
     events = [event_from_row(row) for row in reader.request_events(request_id)]
     kind = "trace" if any(s.trace_id == request_id for s in spans) or any(
         e.trace_id == request_id for e in events) else "correlation"
-    return build_timeline(kind, request_id, spans, events)
+    return build_timeline(kind, request_id, spans, events), events[0].project if events else None
 
 
 @page
 async def trace_page(request: Request, visit: Visit) -> Response:
     request_id = request.path_params["request_id"]
-    timeline = await visit.read(lambda store: read_timeline(store, request_id))
+    timeline, project = await visit.read(lambda store: read_timeline(store, request_id))
     if not timeline.entries:
         raise PageNotFound(f"Nothing stored belongs to trace or correlation id {request_id!r}.")
     rows = zip(timeline.entries, charts.waterfall(timeline), strict=True)
-    return visit.render(request, "trace.html", timeline=timeline, rows=list(rows))
+    return visit.render(request, "trace.html", timeline=timeline, rows=list(rows), project=project)
