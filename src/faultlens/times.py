@@ -42,7 +42,7 @@ def parse_timestamp(value: object) -> datetime | None:
     cached = _CACHE.get(text, _MISSING)
     if cached is not _MISSING:
         return cached  # type: ignore[return-value]
-    result = _parse_other(text)
+    result = _plausible(_parse_other(text))
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[text] = result
@@ -88,8 +88,17 @@ def _parse_iso(text: str) -> datetime | None:
         if parsed is None:
             return None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return _plausible(parsed.replace(tzinfo=UTC))
+    try:
+        return _plausible(parsed.astimezone(UTC))
+    except OverflowError:  # year 1 with an offset east of UTC
+        return None
+
+
+def _plausible(stamp: datetime | None) -> datetime | None:
+    """A log's time lies between 1970 and 2200; outside, it is a damaged stamp and the event takes the fallback
+    time, so no later arithmetic (buckets, windows) runs past year 1 or 9999."""
+    return stamp if stamp is not None and 1970 <= stamp.year < 2200 else None
 
 
 def _parse_iso_loose(text: str) -> datetime | None:
@@ -132,7 +141,7 @@ def _parse_other(text: str) -> datetime | None:
         try:
             return datetime(int(year), int(month_num), int(day), int(hh), int(mm), int(ss),
                             _micro(frac), tzinfo=UTC)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     match = _CTIME.match(text)
     if match:
@@ -144,7 +153,7 @@ def _parse_other(text: str) -> datetime | None:
         return _build(int(year) if year else DEFAULT_YEAR, month, int(day), hh, mm, ss, frac, None)
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -156,11 +165,11 @@ def _build(year: int, month: str, day: int, hh: str, mm: str, ss: str, frac: str
         return None
     try:
         stamp = datetime(year, month_num, day, int(hh), int(mm), int(ss), _micro(frac), tzinfo=UTC)
-    except ValueError:
+        if zone:
+            sign = 1 if zone[0] == "+" else -1
+            stamp -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+    except (ValueError, OverflowError):  # a day or year of fifty digits, or a zone that leaves year 1
         return None
-    if zone:
-        sign = 1 if zone[0] == "+" else -1
-        stamp -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
     return stamp
 
 

@@ -74,3 +74,19 @@ def test_line_reader_takes_any_bytes(data):
     lines = [line for batch in reader.batches() for line in batch.lines]
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     assert len(lines) == expected
+
+
+def test_timestamps_out_of_range_are_none():
+    """Days of fifty digits and stamps that leave years 1 to 9999 parse to None, not OverflowError (found by fuzzing)."""
+    for text in ("Oct 1111111111111111111111111111111111111111111111111 22:14 15", "0001-01-01T00:30:00+01:00",
+                 "9999-12-31T23:59:59-05:00", "28/Nov/9999:23:59:59 -1400", "2026/99999999999999999999/28 14:05:32"):
+        assert parse_timestamp(text) is None, text
+
+
+def test_span_times_past_year_9999_are_none():
+    """An OTLP or Zipkin time too large for a datetime is no time at all (found by fuzzing)."""
+    from faultlens.ingest.traces import from_unix_micros, from_unix_nanos
+
+    assert from_unix_nanos("9" * 40) is None
+    assert from_unix_micros(10**30) is None
+    assert from_unix_nanos("1764338731877000000") is not None

@@ -127,7 +127,7 @@ def from_unix_nanos(value: Any) -> datetime | None:
         nanos = int(value)
     except (TypeError, ValueError):
         return None
-    return EPOCH + timedelta(microseconds=nanos // 1000) if nanos > 0 else None
+    return _after_epoch(nanos // 1000) if nanos > 0 else None
 
 
 def from_unix_micros(value: Any) -> datetime | None:
@@ -136,7 +136,15 @@ def from_unix_micros(value: Any) -> datetime | None:
         micros = int(value)
     except (TypeError, ValueError):
         return None
-    return EPOCH + timedelta(microseconds=micros) if micros > 0 else None
+    return _after_epoch(micros) if micros > 0 else None
+
+
+def _after_epoch(micros: int) -> datetime | None:
+    """None for a time past the year 9999 (a damaged or hostile export), not an OverflowError."""
+    try:
+        return EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        return None
 
 
 def correlation_of(attributes: dict[str, Any]) -> str | None:
