@@ -172,6 +172,8 @@ def test_releases_show_rates_around_each_deploy(demo_server: UiServer, page: Any
     expect(deploy).to_contain_text("37.27%")
     assert deploy.locator("td:last-child li").count() >= 5
     expect(page.locator("tbody tr", has_text="v2.3.1 → v2.3.0").locator("td:last-child")).to_have_text("none")
+    expect(page.get_by_role("heading", name="Errors of payment-service, with its deploys")).to_be_visible()
+    expect(page.locator("figure.chart canvas")).to_have_count(1)
     shots(page, "releases")
     assert_clean(watched)
 

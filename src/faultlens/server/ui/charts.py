@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from faultlens.analysis.buckets import bucket_starts, choose_bucket, floor_time
 from faultlens.model import Incident
 from faultlens.timeline import Timeline
 
@@ -41,6 +42,22 @@ def chart_data(series: list[tuple[datetime, int]], markers: list[tuple[datetime,
     return {"x": [int(moment.timestamp()) for moment, _ in series], "y": [count for _, count in series],
             "markers": [{"x": int(moment.timestamp()), "label": label} for moment, label in markers
                         if start <= moment <= end]}
+
+
+def service_errors(minutes: list[dict[str, Any]], start: datetime | None,
+                   end: datetime | None) -> dict[str, list[tuple[datetime, int]]]:
+    """Errors per service in the window's buckets (the volume counts, so quiet buckets are zeros)."""
+    if start is None or end is None:
+        return {}
+    size = choose_bucket(start, end)
+    starts = bucket_starts(start, end, size)
+    series: dict[str, dict[datetime, int]] = {}
+    for row in minutes:
+        counts = series.setdefault(str(row["service"]), dict.fromkeys(starts, 0))
+        bucket = floor_time(row["minute"], size)
+        if bucket in counts:
+            counts[bucket] += int(row["errors"] or 0)
+    return {service: sorted(counts.items()) for service, counts in sorted(series.items())}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from faultlens.report.charts import bar_chart
+from faultlens.server.ui import charts
 from faultlens.server.ui.pages import Visit, known_project, page
 
 
@@ -15,5 +17,13 @@ async def releases_page(request: Request, visit: Visit) -> Response:
     report = await visit.report(project)
     issues = {issue.fingerprint: issue for issue in report.issues}
     rows = [(d, [issues[f] for f in d.suspected_issues if f in issues]) for d in report.deploys]
+    minutes = await visit.read(lambda store: store.query("service_minutes"))
+    errors = charts.service_errors(minutes, report.window_start, report.window_end)
+    services = list(dict.fromkeys(d.deploy.service for d in report.deploys))
+    service_charts = []
+    for service in services:
+        series = errors.get(service, [])
+        markers = [(d.deploy.time, d.deploy.release) for d in report.deploys if d.deploy.service == service]
+        service_charts.append((service, bar_chart(series, markers), charts.chart_data(series, markers)))
     return visit.render(request, "releases.html", project=project, projects=projects, rows=rows,
-                        section="releases")
+                        charts=service_charts, section="releases")
