@@ -24,6 +24,9 @@ from tests.conftest import EXAMPLE
 from tests.server.conftest import Credentials, RunningServer, make_credentials
 
 CHROMIUM = os.environ.get("FAULTLENS_CHROMIUM", "/usr/bin/chromium")
+WAIT_MS = 30_000
+"""How long a page or an expectation may wait for what it needs (a report's first build on a loaded 2-core
+machine took over 4 s): a wait, never a measure; no test asserts on time."""
 USER, PASSWORD = "alice", "correct horse battery staple"
 DEMO_PROJECT = "checkout"
 
@@ -92,8 +95,9 @@ def fresh_server(server_config: ServerConfig, credentials: Credentials,
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) or set "
                     "FAULTLENS_CHROMIUM")
@@ -122,7 +126,7 @@ def page(browser: object, watched: Watched) -> Iterator[object]:
     """A fresh browser context and page; dialogs are recorded and dismissed, errors recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     tab = context.new_page()
-    tab.set_default_timeout(15000)
+    tab.set_default_timeout(WAIT_MS)
 
     def on_dialog(dialog: object) -> None:
         watched.dialogs.append(f"{dialog.type}: {dialog.message}")  # type: ignore[attr-defined]

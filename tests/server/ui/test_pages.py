@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.server.ui.conftest import DEMO_PROJECT, UiServer, Watched, sign_in
+from tests.server.ui.conftest import DEMO_PROJECT, WAIT_MS, UiServer, Watched, sign_in
 
 QUEUE_POOL = "QueuePool limit of size 5"
 
@@ -182,6 +182,7 @@ def test_pages_read_and_act_without_javascript(demo_server: UiServer, browser: A
     """With JavaScript off: sign in, filter with the form, read an issue (SVG chart) and resolve it."""
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
     try:
         sign_in(page, demo_server.url)
         page.get_by_label("Service").select_option("worker")
