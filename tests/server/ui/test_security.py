@@ -153,6 +153,14 @@ def test_signing_out_ends_the_session(demo_server: UiServer) -> None:
     assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login")
 
 
+def test_the_root_and_bare_ui_lead_to_the_ui(demo_server: UiServer) -> None:
+    """`/` and `/ui` send a browser to `/ui/`, which asks a visitor to sign in."""
+    with httpx.Client(base_url=demo_server.url) as client:
+        for path in ("/", "/ui"):
+            assert client.get(path).headers["location"] == "/ui/"
+        assert client.get("/ui/").headers["location"] == "/ui/login?next=%2Fui%2F"
+
+
 def test_unknown_things_are_404_pages(demo_server: UiServer) -> None:
     """An unknown project, issue, incident or trace is a 404 page, not an error."""
     with signed_in(demo_server.url) as client:

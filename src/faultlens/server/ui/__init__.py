@@ -44,10 +44,15 @@ def ui_routes(ui: UiState, after_commit: list[AfterCommit]) -> list[BaseRoute]:
     ])
     static = StaticFiles(packages=[("faultlens.server.ui", "static")])
     return [
-        Route("/", lambda request: RedirectResponse("/ui/", status_code=307), methods=["GET"]),
+        Route("/", to_ui, methods=["GET"]),
+        Route("/ui", to_ui, methods=["GET"]),
         Mount("/ui/static", app=SecurityHeaders(static, static=True)),
         Mount("/ui", app=SecurityHeaders(pages)),
     ]
+
+
+async def to_ui(request: Request) -> Response:
+    return RedirectResponse("/ui/", status_code=307)
 
 
 @page
