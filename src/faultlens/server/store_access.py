@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from faultlens.store import open_store
+from faultlens.store import open_server_store
+from faultlens.store.clickhouse_accounts import ClickHouseAccounts
 from faultlens.store.duckdb_accounts import Accounts
-from faultlens.store.duckdb_store import DuckDBStore
 
 
 @contextmanager
-def open_accounts(db: str) -> Iterator[Accounts]:
-    """The projects, keys and tokens of the store at `db`.
+def open_accounts(db: str) -> Iterator[Accounts | ClickHouseAccounts]:
+    """The projects, keys and tokens of the store at `db` (DuckDB or ClickHouse).
 
-    While `faultlens serve` runs it holds the store; opening it then fails with a StoreError that
-    says so (stop the server, run the command, start it again).
+    While `faultlens serve` runs it holds a DuckDB store; opening it then fails with a StoreError
+    that says so (stop the server, run the command, start it again).
     """
-    store = open_store(db)
+    store = open_server_store(db)
     try:
-        assert isinstance(store, DuckDBStore)
         yield store.accounts()
     finally:
         store.close()

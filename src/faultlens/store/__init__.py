@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from faultlens.store.base import Store
+from faultlens.store.base import ServerStore, Store
 
 DEFAULT_DB = ".faultlens/faultlens.duckdb"
 
@@ -13,6 +13,11 @@ DEFAULT_DB = ".faultlens/faultlens.duckdb"
 def open_store(url: str | None) -> Store:
     """Open the store a `--db` value names: a DuckDB file path (the default) or `:memory:`, or ClickHouse as
     `clickhouse://user:password@host:8123/database` (`clickhouses://` for TLS) or `chdb:///path/to/dir`."""
+    return open_server_store(url)
+
+
+def open_server_store(url: str | None) -> ServerStore:
+    """Open the store `faultlens serve` and its account commands use: either backend has the server's tables."""
     target = url or DEFAULT_DB
     if is_clickhouse_url(target):
         from faultlens.store.clickhouse_store import ClickHouseStore
@@ -41,4 +46,4 @@ def is_clickhouse_url(url: str) -> bool:
     return url.startswith(("clickhouse://", "clickhouses://", "chdb://"))
 
 
-__all__ = ["DEFAULT_DB", "Store", "is_clickhouse_url", "open_store", "run_sql"]
+__all__ = ["DEFAULT_DB", "ServerStore", "Store", "is_clickhouse_url", "open_server_store", "open_store", "run_sql"]
