@@ -69,3 +69,13 @@ def test_logfmt_detected():
 def test_unknown_text_has_no_dialect():
     """Text with no known header is read raw, line by line."""
     assert sniff(["hello world", "another line"]).dialect is None
+
+
+def test_a_megabyte_word_is_sniffed_in_linear_time():
+    """A line of a megabyte without `=` costs the logfmt check one scan, not one per character (a ReDoS before)."""
+    import time
+
+    line = "a" * (1 << 20)
+    started = time.process_time()
+    assert sniff([line] * 3).format == "text"
+    assert time.process_time() - started < 5  # quadratic, it took over an hour

@@ -8,7 +8,9 @@ from faultlens.ingest.fieldmap import peek
 from faultlens.ingest.levels import normalize_level
 from faultlens.ingest.record import Record
 
-_PAIR = re.compile(r'([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_PAIR = re.compile(r'(?<!\S)([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)')
+"""A key starts a token: without the look-behind every character of a long word without `=` would start a
+scan to its end, and sniffing a line of a megabyte would take an hour (benchmarks/regex_linearity.py)."""
 _ESCAPES = {"\\n": "\n", "\\t": "\t", '\\"': '"', "\\\\": "\\"}
 _ESCAPE = re.compile(r'\\[nt"\\]')
 
