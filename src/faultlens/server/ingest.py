@@ -43,7 +43,7 @@ from faultlens.server.hooks import AfterCommit, CommitResult, Overloaded
 from faultlens.server.metrics import ServerMetrics
 from faultlens.server.preparer import EventBrief, Prepared, Preparer, PreparerDied
 from faultlens.server.spool import Spool, Submission, Ticket
-from faultlens.store.duckdb_store import DuckDBStore
+from faultlens.store.base import ServerStore
 from faultlens.store.staging import StagedBatch
 
 log = logging.getLogger("faultlens.server")
@@ -134,7 +134,7 @@ class IngestQueue:
 class IngestService:
     """Spool, queue, writer and preparer; `submit_events` is the in-process door (hooks.EventSubmitter)."""
 
-    def __init__(self, store: DuckDBStore, config: ServerConfig, metrics: ServerMetrics,
+    def __init__(self, store: ServerStore, config: ServerConfig, metrics: ServerMetrics,
                  hooks: list[AfterCommit]) -> None:
         self.store = store
         self.config = config
@@ -152,7 +152,7 @@ class IngestService:
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
         self._in_flight: deque[list[Accepted]] = deque()
         self._dropped_segments: list[int] = []
-        self._known: set[str] = {row[0] for row in store.con.execute("SELECT fingerprint FROM issues").fetchall()}
+        self._known = store.issue_fingerprints()
         self._resolved = {s.fingerprint: s.resolved_at for s in self.accounts.issue_states().values()
                           if s.effective == "resolved" and s.resolved_at is not None}
         self._spool_thread = threading.Thread(target=self._spool_loop, name="faultlens-spool", daemon=True)

@@ -70,8 +70,19 @@ class ServerStore(Store, Protocol):
 
     path: str
 
-    def write_staged(self, batch: StagedBatch) -> int:
-        """Write a batch prepared in another process (see store.staging); return how many events were new."""
+    def write_staged(self, batch: StagedBatch, applied: Sequence[tuple[str, int]] = (),
+                     forget_segments: Sequence[int] = ()) -> int:
+        """Write a batch prepared in another process (see store.staging); return how many events were new.
+
+        `applied` names the spooled requests (id, spool segment) the batch holds, so a replay after a
+        crash skips them; `forget_segments` are spool segments since deleted, whose names may go.
+        """
+
+    def spool_applied(self) -> set[str]:
+        """Ids of spooled requests the store already holds (see write_staged)."""
+
+    def issue_fingerprints(self) -> set[str]:
+        """Every issue's fingerprint: the writer tells new issues from known ones by it."""
 
     def all_issue_aliases(self) -> dict[str, str]:
         """Every grouping key with its issue: what a preparing process starts from."""

@@ -97,6 +97,7 @@ def tables(ttl_days: int | None = None) -> list[tuple[str, str, str]]:
         _table("fingerprint_aliases", f"key String, fingerprint String, added_at {TIME}", "MergeTree", "key"),
         _table("grouping_state", f"name String, state String, saved_at {TIME}",
                "ReplacingMergeTree(saved_at)", "name"),
+        _table("spool_applied", "id String, segment Int64", "ReplacingMergeTree", "id"),
     ]
 
 

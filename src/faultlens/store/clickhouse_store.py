@@ -169,12 +169,32 @@ class ClickHouseStore:
         if deploys:  # the table's sort key is (service, release, time, kind): a repeat replaces its twin
             self._write_tables({"deploys": deploys_table(deploys)})
 
-    def write_staged(self, batch: StagedBatch) -> int:
-        """Write a batch prepared elsewhere (see store.staging); return how many events were new."""
+    def write_staged(self, batch: StagedBatch, applied: Sequence[tuple[str, int]] = (),
+                     forget_segments: Sequence[int] = ()) -> int:
+        """Write a batch prepared elsewhere (see store.staging); return how many events were new.
+
+        The requests' names go in last: a writer stopped before them has the batch replayed (its events
+        are kept once; its counts may be counted again), one stopped after them never does.
+        """
+        if forget_segments:
+            try:
+                self.client.command("DELETE FROM spool_applied WHERE segment IN {s:Array(Int64)}",
+                                    parameters={"s": list(forget_segments)})
+            except self._errors as exc:
+                raise StoreError(f"cannot write spool_applied: {_first_line(exc)}", path=self.path) from None
         inserted = self._write_tables(batch.tables)
         if batch.grouping_state is not None:
             self.save_grouping_state(STATE_NAME, batch.grouping_state)
+        if applied:
+            self._insert("spool_applied", pa.table({"id": pa.array([i for i, _ in applied], pa.string()),
+                                                    "segment": pa.array([s for _, s in applied], pa.int64())}))
         return inserted
+
+    def spool_applied(self) -> set[str]:
+        return {str(row[0]) for row in self._rows("SELECT DISTINCT id FROM spool_applied", {}, "read spool_applied")}
+
+    def issue_fingerprints(self) -> set[str]:
+        return {str(row[0]) for row in self._rows("SELECT DISTINCT fingerprint FROM issues", {}, "read issues")}
 
     def _write_tables(self, tables: Mapping[str, pa.Table]) -> int:
         """Insert the tables a batch holds, keeping what DuckDB's keys keep; the number of new events.

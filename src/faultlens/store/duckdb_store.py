@@ -112,6 +112,9 @@ class DuckDBStore:
         """Ids of spooled requests already in the store (see write_staged)."""
         return {row[0] for row in self.con.execute("SELECT id FROM spool_applied").fetchall()}
 
+    def issue_fingerprints(self) -> set[str]:
+        return {row[0] for row in self.con.execute("SELECT fingerprint FROM issues").fetchall()}
+
     def _write_tables(self, tables: Mapping[str, pa.Table], grouping_state: str | None = None,
                       forget_segments: Sequence[int] = ()) -> int:
         """Insert Arrow tables (in WRITE_ORDER) in one transaction; the number of events inserted."""
