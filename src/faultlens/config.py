@@ -19,6 +19,7 @@ from faultlens.errors import ConfigError
 from faultlens.grouping.rules import EVENT_FIELDS, PLACEHOLDER, FingerprintRule, GroupingConfig, StackRule
 from faultlens.ingest.sources import MAX_DECOMPRESSED_BYTES
 from faultlens.model import LEVELS
+from faultlens.scrub import ScrubRules
 
 CONFIG_FILE = "faultlens.toml"
 
@@ -57,6 +58,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ingest.max_decompressed_bytes", "a positive whole number",
             "What one gzip or zstd input may inflate to before reading it stops (default 32 GiB): guards "
             "against compression bombs."),
+    Setting("scrub.enabled", "true or false",
+            "Replace secrets (passwords, tokens, cookies, Authorization headers) and card numbers in events by "
+            "[Filtered] before they are stored (default true)."),
+    Setting("scrub.fields", "a list of strings",
+            "More field names to treat as secret, besides password, secret, token, api_key, auth, cookie, "
+            "session and the others docs/server.md lists; a field whose name contains one is filtered."),
     Setting("server.host", "a host name or address", "Where `faultlens serve` listens (default 127.0.0.1)."),
     Setting("server.port", "a port number", "The port `faultlens serve` listens on (default 8000)."),
     Setting("server.db", "a path", "The store the server owns (default .faultlens/faultlens.duckdb)."),
@@ -159,7 +166,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"not valid TOML: {exc}; see https://toml.io for the syntax", path=str(path),
                           line=int(line.group(1)) if line else None) from None
     reader = _Reader(text, path)
-    reader.known(data, "", ("stacktrace", "fingerprint", "server", "ingest"))
+    reader.known(data, "", ("stacktrace", "fingerprint", "server", "ingest", "scrub"))
     stack = reader.table(data, "stacktrace")
     reader.known(stack, "stacktrace", ("app_packages", "rules"))
     fingerprint = reader.table(data, "fingerprint")
@@ -169,13 +176,14 @@ def parse_config(text: str, path: Path) -> Config:
     fingerprint_rules = tuple(reader.fingerprint_rule(rule, n)
                               for n, rule in reader.rules(fingerprint, "fingerprint.rules"))
     server = reader.server(reader.table(data, "server"))
+    scrub = reader.scrub(reader.table(data, "scrub"))
     ingest = reader.table(data, "ingest")
     reader.known(ingest, "ingest", ("max_decompressed_bytes",), reader.section_line("ingest"))
     limit = ingest.get("max_decompressed_bytes", MAX_DECOMPRESSED_BYTES)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
         raise reader.fail("ingest.max_decompressed_bytes", f"expected a positive whole number, found {_shown(limit)}",
                           reader.section_line("ingest"))
-    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules), server, limit)
+    return Config(path, GroupingConfig(tuple(app_packages), stack_rules, fingerprint_rules, scrub), server, limit)
 
 
 class _Reader:
@@ -206,6 +214,14 @@ class _Reader:
             raise self.fail(key, f"expected {_EXPECTED[_generic(key)]} (non-empty strings), found {_shown(value)}",
                             line)
         return value
+
+    def scrub(self, table: dict[str, Any]) -> ScrubRules:
+        line = self.section_line("scrub")
+        self.known(table, "scrub", ("enabled", "fields"), line)
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise self.fail("scrub.enabled", f"expected true or false, found {_shown(enabled)}", line)
+        return ScrubRules(enabled, tuple(self.strings(table, "scrub.fields", line)))
 
     def server(self, table: dict[str, Any]) -> dict[str, Any]:
         line = self.section_line("server")

@@ -14,6 +14,7 @@ from faultlens.grouping.miner import TemplateMiner
 from faultlens.grouping.rules import StackRule, apply_stack_rules
 from faultlens.grouping.session import GroupingSession
 from faultlens.model import Event, Frame
+from faultlens.scrub import Scrubber
 from faultlens.stacktrace import mark_in_app
 
 Enricher = Callable[[Event], Event]
@@ -77,8 +78,8 @@ def default_chain(grouping: GroupingSession | None = None) -> list[Enricher]:
     """The enrichers every door runs; `grouping` carries the miner, rules and keys across a run."""
     session = grouping or GroupingSession()
     config = session.config
-    return [InAppMarker(config.app_packages, config.stack_rules), Templater(session.miner), session.fingerprinter,
-            Titler()]
+    return [Scrubber(config.scrub), InAppMarker(config.app_packages, config.stack_rules), Templater(session.miner),
+            session.fingerprinter, Titler()]
 
 
 def run_chain(chain: list[Enricher], event: Event) -> Event:

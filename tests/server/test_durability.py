@@ -26,9 +26,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([*CLI, "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"],
-                               cwd=db.parent, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+def start(db: Path, port: int, log: Path, log_level: str = "warning") -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([*CLI, "serve", "--db", str(db), "--port", str(port), "--log-level", log_level],
+                               cwd=db.parent, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

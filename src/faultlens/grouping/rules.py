@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from faultlens.model import Event, ExceptionInfo, Frame
+from faultlens.scrub import ScrubRules
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[^{}]+)?)\}")
 EVENT_FIELDS = ("service", "environment", "host", "release", "level", "logger", "platform", "type", "message")
@@ -107,11 +108,13 @@ class FingerprintRule:
 
 @dataclass(frozen=True, slots=True)
 class GroupingConfig:
-    """Everything users can say about grouping: their code's prefixes, frame rules, fingerprint rules."""
+    """Everything users can say about grouping: their code's prefixes, frame rules, fingerprint rules; and
+    what scrubbing removes first, so that no secret reaches a template or a fingerprint."""
 
     app_packages: tuple[str, ...] = ()
     stack_rules: tuple[StackRule, ...] = ()
     fingerprint_rules: tuple[FingerprintRule, ...] = ()
+    scrub: ScrubRules = field(default_factory=ScrubRules)
 
 
 def apply_stack_rules(exceptions: Sequence[ExceptionInfo], rules: Sequence[StackRule]) -> None:

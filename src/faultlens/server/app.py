@@ -28,10 +28,11 @@ from faultlens.server.context import ServerContext
 from faultlens.server.errors import ApiError, on_api_error, on_http_exception, on_unexpected
 from faultlens.server.hooks import AfterCommit
 from faultlens.server.ingest import IngestService
+from faultlens.server.log_filter import redact_access_log
 from faultlens.server.metrics import ServerMetrics
 from faultlens.server.ops import ops_routes
 from faultlens.server.probes import install_probes
-from faultlens.server.ratelimit import RateLimiter
+from faultlens.server.ratelimit import GuessGuard, GuessLimiter, RateLimiter
 from faultlens.server.receivers.json_logs import JsonLogReceiver
 from faultlens.server.receivers.otlp import OtlpReceiver
 from faultlens.server.receivers.sentry import SentryEnvelopeReceiver, SentryStoreReceiver
@@ -63,6 +64,7 @@ def create_app(config: ServerConfig) -> Starlette:
     """
     store = open_store(config.db)
     assert isinstance(store, DuckDBStore)
+    redact_access_log()
     metrics = ServerMetrics()
     after_commit: list[AfterCommit] = []
     ingest = IngestService(store, config, metrics, after_commit)
@@ -92,7 +94,8 @@ def create_app(config: ServerConfig) -> Starlette:
     app = Starlette(
         routes=[*receiver_routes(context), *api_routes(), *ops_routes(), *ui_routes(ui, after_commit)],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH"],
-                               allow_headers=["*"], expose_headers=["Retry-After", "X-Sentry-Rate-Limits"])],
+                               allow_headers=["*"], expose_headers=["Retry-After", "X-Sentry-Rate-Limits"]),
+                    Middleware(GuessGuard, limiter=GuessLimiter())],
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception, Exception: on_unexpected},
         lifespan=lifespan,
     )

@@ -46,6 +46,11 @@ class Receiver:
             response = error_response(ApiError(
                 503, "the server is busy committing what it accepted; retry later",
                 headers={"Retry-After": str(OVERLOADED_RETRY_SECONDS)}))
+        except OSError as exc:  # the spool could not be written (a full disk): the request was not accepted
+            metrics.rejected.labels(self.endpoint, "overloaded").inc()
+            response = error_response(ApiError(
+                503, f"the server cannot write its spool ({exc.strerror or exc}); retry later",
+                headers={"Retry-After": str(OVERLOADED_RETRY_SECONDS)}))
         metrics.answer_seconds.labels(self.endpoint).observe(time.monotonic() - started)
         await response(scope, receive, send)
 
