@@ -9,13 +9,11 @@ before any handler sees the line. Headers (where keys and tokens usually travel)
 from __future__ import annotations
 
 import logging
-import re
 
 from faultlens.scrub import FILTERED, Scrubber
 
 ACCESS_LOGGER = "uvicorn.access"
 CREDENTIAL_PARAMETERS = ("sentry_key", "sentry_secret", "key", "dsn")
-_PARAMETER = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
 
 
 class RedactCredentials(logging.Filter):
@@ -33,11 +31,15 @@ class RedactCredentials(logging.Filter):
         return True
 
     def redact(self, path: str) -> str:
-        def value(match: re.Match[str]) -> str:
-            name = match.group(2).lower()
-            secret = name in CREDENTIAL_PARAMETERS or self.scrubber.sensitive(name)
-            return f"{match.group(1)}{match.group(2)}={FILTERED}" if secret else match.group(0)
-        return _PARAMETER.sub(value, path) if "?" in path else path
+        where, mark, query = path.partition("?")
+        if not mark:
+            return path
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, _ = pair.partition("=")
+            secret = equals and (name.lower() in CREDENTIAL_PARAMETERS or self.scrubber.sensitive(name))
+            pairs.append(f"{name}={FILTERED}" if secret else pair)
+        return f"{where}?{'&'.join(pairs)}"
 
 
 def redact_access_log() -> None:
