@@ -47,6 +47,9 @@ def test_pages_answer_with_a_strict_policy_and_no_caching(demo_server: UiServer)
             assert headers["cache-control"] == "no-store"
         static = client.get("/ui/static/htmx.min.js")
         assert static.status_code == 200 and "content-security-policy" in static.headers
+        assert static.headers["cache-control"].startswith("public")
+        for name in ("LICENSES.md", "..%2Fpages.py", "%2E%2E%2Fusers.py", "nothing.js"):
+            assert client.get(f"/ui/static/{name}").status_code == 404, name
 
 
 def test_session_cookie_flags_and_a_new_id_at_each_sign_in(demo_server: UiServer) -> None:

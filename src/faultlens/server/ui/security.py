@@ -20,9 +20,8 @@ HEADERS = {
 class SecurityHeaders:
     """Adds HEADERS to every response of the wrapped app; a header a view set itself is kept."""
 
-    def __init__(self, app: ASGIApp, static: bool = False) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.headers = {k: v for k, v in HEADERS.items() if not (static and k == "cache-control")}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -32,7 +31,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                for name, value in HEADERS.items():
                     if name not in headers:
                         headers[name] = value
             await send(message)
