@@ -53,7 +53,6 @@ def ui_routes(ui: UiState, after_commit: list[AfterCommit]) -> list[BaseRoute]:
     ]
     return [
         Route("/", to_ui, methods=["GET"]),
-        Route("/ui", to_ui, methods=["GET"]),
         Route("/ui/static/{name}", SecurityHeaders(request_response(static_file)), methods=["GET"]),
         *(Route(path, SecurityHeaders(request_response(endpoint)), methods=[method])
           for method, path, endpoint in pages),
