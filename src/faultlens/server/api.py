@@ -207,7 +207,15 @@ def _time(text: str | None, name: str) -> datetime | None:
     relative = _RELATIVE.match(text)
     if relative:
         return datetime.now(UTC) - timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
-    parsed = parse_timestamp(text)
+    parsed = parse_timestamp(text) or _iso(text)  # a query may ask past the years a log's stamp may hold
     if parsed is None:
         raise ApiError(400, f"{name} {text!r} is not a time; write ISO 8601 (2026-11-28T14:00:00Z) or 24h, 7d")
     return parsed
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
