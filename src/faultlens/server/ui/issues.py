@@ -149,7 +149,7 @@ async def issue_page(request: Request, visit: Visit) -> Response:
         position=index + 1, shown=len(data.events), tags=data.tags, requests=data.requests,
         chart=bar_chart(series, markers), chart_data=charts.chart_data(series, markers),
         deploys=[d for d in report.deploys if d.deploy.service in issue.services],
-        statuses=ISSUE_STATUSES, breadcrumbs=_breadcrumbs(event), chain=exception_chain(event),
+        breadcrumbs=_breadcrumbs(event), chain=exception_chain(event),
         user_fields=_user_fields(event), incidents=[i for i in report.incidents if fingerprint in i.issues],
         section="issues")
 
