@@ -86,7 +86,7 @@ def fuzz_without_coverage(run: Callable[[bytes], None], corpus_dir: Path, runs: 
                 print(f"crash written to {name}:\n{traceback.format_exc()}", file=sys.stderr)
             if done % 256 == 0:
                 faulthandler.dump_traceback_later(HANG_SECONDS, repeat=False, exit=True)
-            if done % 100_000 == 0:
+            if done % 20_000 == 0:
                 rate = done / (time.monotonic() - started)
                 print(f"#{done} exec/s: {rate:.0f} crashes: {crashes}", file=sys.stderr, flush=True)
         faulthandler.cancel_dump_traceback_later()

@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=100_000, help="executions before stopping (default 100000)")
     parser.add_argument("--corpus", type=Path, help="a corpus folder to keep between runs (default: a fresh one)")
     parser.add_argument("--artifacts", type=Path, default=Path.cwd(), help="where crashing inputs are written")
+    parser.add_argument("--max-len", type=int, default=MAX_LEN, help=f"longest input (default {MAX_LEN} bytes)")
     parser.add_argument("--reproduce", type=Path, help="run the target once on this input and exit")
     parser.add_argument("--no-coverage", action="store_true",
                         help="mutate the corpus without atheris (tests/fuzz/mutate.py): ten times faster, for "
@@ -64,14 +65,14 @@ def main() -> int:
     corpus = args.corpus or Path(tempfile.mkdtemp(prefix=f"faultlens-corpus-{args.target}-"))
     corpus.mkdir(parents=True, exist_ok=True)
     for seed in target.seeds():
-        seed = seed[:MAX_LEN]
+        seed = seed[: args.max_len]
         (corpus / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
     args.artifacts.mkdir(parents=True, exist_ok=True)
     if args.no_coverage:
         from mutate import fuzz_without_coverage
 
-        return fuzz_without_coverage(target.run, corpus, args.runs, args.artifacts, MAX_LEN)
-    argv = [sys.argv[0], f"-runs={args.runs}", f"-max_len={MAX_LEN}", "-timeout=20",
+        return fuzz_without_coverage(target.run, corpus, args.runs, args.artifacts, args.max_len)
+    argv = [sys.argv[0], f"-runs={args.runs}", f"-max_len={args.max_len}", "-timeout=20",
             f"-artifact_prefix={args.artifacts}/", *libfuzzer_args, str(corpus)]
     atheris.Setup(argv, target.run)
     atheris.Fuzz()

@@ -94,8 +94,7 @@ def expand_inputs(specs: list[str], max_decompressed_bytes: int = MAX_DECOMPRESS
             continue
         path = Path(spec)
         if path.is_dir():
-            for item in _walk_directory(path):
-                yield InputRef(item.path, max_decompressed_bytes) if isinstance(item, InputRef) else item
+            yield from _walk_directory(path, max_decompressed_bytes)
         elif path.exists() or path.is_symlink():
             yield InputRef(str(path), max_decompressed_bytes)
         elif glob.has_magic(spec):
@@ -108,7 +107,7 @@ def expand_inputs(specs: list[str], max_decompressed_bytes: int = MAX_DECOMPRESS
             yield SourceError("no such file or directory", path=spec)
 
 
-def _walk_directory(root: Path) -> Iterator[InputRef | SourceError]:
+def _walk_directory(root: Path, max_decompressed_bytes: int) -> Iterator[InputRef | SourceError]:
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
@@ -130,7 +129,7 @@ def _walk_directory(root: Path) -> Iterator[InputRef | SourceError]:
             except OSError:
                 mode = stat.S_IFREG  # a broken link or a loop: opening it names the reason
             if stat.S_ISREG(mode):
-                yield InputRef(path)
+                yield InputRef(path, max_decompressed_bytes)
             else:
                 yield SourceError("not a regular file (a named pipe, socket or device) inside a directory; skipped; "
                                   "name it on its own to read a pipe", path=path)
