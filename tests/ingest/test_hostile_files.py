@@ -349,3 +349,16 @@ def test_zlib_inflates_a_bomb_in_bounded_steps():
     assert len(first) == 1 << 16
     assert len(stream._pending) <= sources.CHUNK_BYTES
     assert zlib.crc32(first) == zlib.crc32(b"\0" * (1 << 16))
+
+
+def test_explain_names_a_damaged_compressed_trace(run_cli, tmp_path):
+    """`faultlens explain` on a gzip file damaged past its first megabyte prints one error line, not "Aborted"."""
+    body = os.urandom(1_500_000).hex().encode() + b"\nValueError: x\n"
+    data = bytearray(gzip.compress(body))
+    data[-100] ^= 0xFF
+    damaged = tmp_path / "trace.txt.gz"
+    damaged.write_bytes(bytes(data))
+    code, _, err = run_cli("explain", str(damaged))
+    assert code == 1
+    assert "trace.txt.gz: cannot be read to the end (damaged gzip data" in err
+    assert "Aborted" not in err and "Traceback" not in err

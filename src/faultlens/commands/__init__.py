@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from faultlens import __version__
-from faultlens.errors import UsageError
+from faultlens.errors import SourceError, UsageError
 from faultlens.ingest.sources import InputRef, expand_inputs, open_input
 from faultlens.store import DEFAULT_DB
 from faultlens.times import parse_timestamp
@@ -89,6 +89,8 @@ def read_text(source: str) -> str:
     stream = open_input(ref)
     try:
         return stream.read().decode("utf-8", errors="replace")
+    except (EOFError, OSError) as exc:  # a damaged or cut compressed file: Click would print only "Aborted."
+        raise SourceError(f"cannot be read to the end ({exc}); fix or decompress it first", path=source) from None
     finally:
         if not ref.is_stdin:
             stream.close()
