@@ -50,8 +50,8 @@ class Run:
     answered: list[str] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    rss_mib: list[tuple[float, float]] = field(default_factory=list)
-    """(seconds since the load started, MiB) of the server's process tree."""
+    rss_mib: list[tuple[float, float, float]] = field(default_factory=list)
+    """(seconds since the load started, MiB of the server's process, MiB of its children: the preparer)."""
 
 
 def envelope_template(events: list[dict[str, Any]], headers: dict[str, Any]) -> list[bytes]:
@@ -80,9 +80,9 @@ def body_for(template: bytes, event_id: str) -> bytes:
     return buffer.getvalue()
 
 
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (the preparing process), from /proc."""
-    total = 0
+def tree_rss_mib(pid: int) -> tuple[float, float]:
+    """Resident memory of a process and of its children (the preparing process), in MiB, from /proc."""
+    own = children = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -91,11 +91,13 @@ def tree_rss_mib(pid: int) -> float:
         except OSError:
             continue
         ppid = re.search(r"^PPid:\s+(\d+)", status, re.M)
-        if int(entry.name) != pid and (ppid is None or int(ppid.group(1)) != pid):
-            continue
         rss = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-        total += int(rss.group(1)) if rss else 0
-    return total / 1024
+        kib = int(rss.group(1)) if rss else 0
+        if int(entry.name) == pid:
+            own += kib
+        elif ppid is not None and int(ppid.group(1)) == pid:
+            children += kib
+    return own / 1024, children / 1024
 
 
 async def load(url: str, auth: str, templates: list[bytes], args: argparse.Namespace, pid: int, run: Run) -> None:
@@ -124,7 +126,7 @@ async def load(url: str, auth: str, templates: list[bytes], args: argparse.Names
 
         async def sample() -> None:
             while True:
-                run.rss_mib.append((time.perf_counter() - started, tree_rss_mib(pid)))
+                run.rss_mib.append((time.perf_counter() - started, *tree_rss_mib(pid)))
                 await asyncio.sleep(SAMPLE_EVERY)
 
         started = time.perf_counter()
@@ -143,7 +145,7 @@ async def load(url: str, auth: str, templates: list[bytes], args: argparse.Names
         await asyncio.gather(*tasks)
         run.seconds = time.perf_counter() - started
         sampler.cancel()
-        run.rss_mib.append((run.seconds, tree_rss_mib(pid)))
+        run.rss_mib.append((run.seconds, *tree_rss_mib(pid)))
 
 
 def stored_ids(db: Path) -> list[str]:
@@ -205,11 +207,11 @@ def report(run: Run, stored: list[str], args: argparse.Namespace) -> int:
     print(f"sent {sent} requests in {run.seconds:.1f} s: {sent / run.seconds:.1f}/s; answered 2xx {len(run.answered)} "
           f"({len(run.answered) / run.seconds:.1f}/s); refused {run.refused or 'none'}")
     print(f"stored {len(stored)} events; answered but missing {len(missing)}; stored twice {duplicated}")
-    warm = [mib for at, mib in run.rss_mib if at >= min(60.0, args.duration / 5)]
+    warm = [own + children for at, own, children in run.rss_mib if at >= min(60.0, args.duration / 5)]
     fifth = max(1, len(warm) // 5)
     early, late = sum(warm[:fifth]) / fifth, sum(warm[-fifth:]) / fifth
-    rss = ", ".join(f"{at:.0f}s {mib:.0f}" for at, mib in run.rss_mib)
-    print(f"server RSS MiB (server + preparer): {rss}")
+    rss = ", ".join(f"{at:.0f}s {own:.0f}+{children:.0f}" for at, own, children in run.rss_mib)
+    print(f"RSS MiB (server + preparer): {rss}")
     flat = late <= early * (1 + args.rss_tolerance)
     print(f"RSS early {early:.0f} MiB, late {late:.0f} MiB: {'flat' if flat else 'GREW'}")
     return 0 if not missing and not duplicated and flat and run.answered else 1
