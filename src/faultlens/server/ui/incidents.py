@@ -10,7 +10,6 @@ from faultlens.model import Incident, Report
 from faultlens.report.incident import postmortem
 from faultlens.server.ui import charts
 from faultlens.server.ui.pages import PageNotFound, Visit, known_project, page, templates
-from faultlens.store.duckdb_ui import UiReader
 
 EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 """An exported page is a file to keep and send around: its style is inline, and it runs nothing."""
@@ -37,7 +36,7 @@ async def _incident(request: Request, visit: Visit) -> tuple[Report, Incident]:
 @page
 async def incident_page(request: Request, visit: Visit) -> Response:
     report, incident = await _incident(request, visit)
-    requests = await visit.read(lambda store: UiReader(store.con, store.path).issue_requests(
+    requests = await visit.read(lambda store: store.browser().issue_requests(
         incident.issues, 10, incident.start, incident.end))
     issues = {issue.fingerprint: issue for issue in report.issues}
     return visit.render(request, "incident.html", project=request.path_params["project"], incident=incident,

@@ -14,9 +14,8 @@ from faultlens.model import LEVELS, Event, ExceptionInfo, Frame, Issue, Report
 from faultlens.report.charts import bar_chart
 from faultlens.server.ui import charts
 from faultlens.server.ui.pages import PageNotFound, Visit, action, known_project, page
+from faultlens.store.base import ServerStore
 from faultlens.store.duckdb_accounts import ISSUE_STATUSES
-from faultlens.store.duckdb_store import DuckDBStore
-from faultlens.store.duckdb_ui import UiReader
 from faultlens.store.rows import event_from_row
 
 SORTS = {"priority": "priority", "frequency": "frequency", "newest": "newest", "last_seen": "last seen"}
@@ -36,7 +35,7 @@ class IssueRow:
     badges: list[str] = field(default_factory=list)
 
 
-def _effective_statuses(store: DuckDBStore) -> dict[str, str]:
+def _effective_statuses(store: ServerStore) -> dict[str, str]:
     return {fp: state.effective for fp, state in store.accounts().issue_states().items()}
 
 
@@ -154,7 +153,7 @@ async def issue_page(request: Request, visit: Visit) -> Response:
         section="issues")
 
 
-def _issue_data(store: DuckDBStore, fingerprint: str) -> IssueData | None:
+def _issue_data(store: ServerStore, fingerprint: str) -> IssueData | None:
     browser = store.browser()
     row = browser.issue(fingerprint)
     if row is None:
@@ -163,12 +162,11 @@ def _issue_data(store: DuckDBStore, fingerprint: str) -> IssueData | None:
     events = [event_from_row(r) for r in browser.events(fingerprint, EVENTS_SHOWN)]
     total = max(int(row["count"]), 1)
     tags: dict[str, list[TagBar]] = {}
-    reader = UiReader(store.con, store.path)
-    for tag in reader.issue_tag_values(fingerprint):
+    for tag in browser.issue_tag_values(fingerprint):
         bars = tags.setdefault(str(tag["key"]), [])
         if len(bars) < TAG_VALUES_SHOWN:
             bars.append(TagBar(str(tag["value"]), int(tag["events"]), int(tag["events"]) / total))
-    requests = reader.issue_requests([fingerprint], limit=10)
+    requests = browser.issue_requests([fingerprint], limit=10)
     issue = Issue(fingerprint=fingerprint, title=row["title"] or "(untitled)", type=row["type"],
                   message=events[0].message if events else "", level=LEVELS[int(row["level_rank"])],
                   count=int(row["count"]), users=int(row["users"]), services=row["services"] or [],

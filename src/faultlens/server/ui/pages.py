@@ -34,8 +34,7 @@ from faultlens.server.ui.sessions import (
     csrf_matches,
 )
 from faultlens.server.ui.users import UserRing
-from faultlens.store.duckdb_store import DuckDBStore
-from faultlens.store.duckdb_ui import UiReader
+from faultlens.store.base import ServerStore
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 64 * 1024
@@ -71,7 +70,7 @@ class ReportCache:
             if force:
                 self.forced = self.generation
 
-    def report(self, store: DuckDBStore, project: str) -> Report:
+    def report(self, store: ServerStore, project: str) -> Report:
         with self._lock:
             generation, forced = self.generation, self.forced
             cached = self._reports.get(project)
@@ -110,7 +109,7 @@ class Visit:
     session: Session
     form: dict[str, str] = field(default_factory=dict)
 
-    async def read(self, work: Callable[[DuckDBStore], T]) -> T:
+    async def read(self, work: Callable[[ServerStore], T]) -> T:
         """Run a read on a connection of its own, in a worker thread."""
         def run() -> T:
             reader = self.ui.context.store.reader()
@@ -186,9 +185,9 @@ async def form_fields(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
-def project_names(store: DuckDBStore) -> list[str]:
+def project_names(store: ServerStore) -> list[str]:
     """Projects with events, then those created with none yet."""
-    seen = UiReader(store.con, store.path).event_projects()
+    seen = store.browser().event_projects()
     return list(dict.fromkeys([*seen, *(p.name for p in store.accounts().projects())]))
 
 

@@ -12,8 +12,7 @@ from starlette.responses import Response
 from faultlens.model import Span
 from faultlens.server.ui import charts
 from faultlens.server.ui.pages import PageNotFound, Visit, page
-from faultlens.store.duckdb_store import DuckDBStore
-from faultlens.store.duckdb_ui import UiReader
+from faultlens.store.base import ServerStore
 from faultlens.store.rows import event_from_row
 from faultlens.timeline import Timeline, build_timeline
 
@@ -26,9 +25,9 @@ def span_from_row(row: dict[str, Any]) -> Span:
                 attributes=attributes if isinstance(attributes, dict) else {})
 
 
-def read_timeline(store: DuckDBStore, request_id: str) -> tuple[Timeline, str | None]:
+def read_timeline(store: ServerStore, request_id: str) -> tuple[Timeline, str | None]:
     """The request's timeline, and the project its first event came in for (None with spans only)."""
-    reader = UiReader(store.con, store.path)
+    reader = store.browser()
     spans = [span_from_row(row) for row in reader.request_spans(request_id)]
     events = [event_from_row(row) for row in reader.request_events(request_id)]
     kind = "trace" if any(s.trace_id == request_id for s in spans) or any(

@@ -9,9 +9,13 @@ keys and tokens, users are read when the server starts.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from faultlens.server.credentials import hash_token, token_id_of, token_matches
 from faultlens.store.duckdb_accounts import Accounts, ApiToken
+
+if TYPE_CHECKING:
+    from faultlens.store.clickhouse_accounts import ClickHouseAccounts
 
 MIN_PASSWORD = 12
 
@@ -33,7 +37,7 @@ def _absent_user_hash() -> str:
 class UserRing:
     """Password hashes by user name, and the API tokens, as the store held them at start-up."""
 
-    def __init__(self, accounts: Accounts, tokens: dict[str, ApiToken]) -> None:
+    def __init__(self, accounts: Accounts | ClickHouseAccounts, tokens: dict[str, ApiToken]) -> None:
         self.passwords = {user.name: user.hash for user in accounts.users()}
         self.tokens = tokens
 
