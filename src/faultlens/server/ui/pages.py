@@ -23,7 +23,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from faultlens.analysis.overview import build_report
 from faultlens.model import IngestStats, Report
 from faultlens.server.context import ServerContext
-from faultlens.server.ratelimit import RateLimiter
 from faultlens.server.ui import formatting
 from faultlens.server.ui.sessions import (
     CSRF_FIELD,
@@ -84,17 +83,12 @@ class ReportCache:
             return report
 
 
-SIGN_IN_BURST, SIGN_IN_RATE = 10, 1 / 6
-"""Sign-in attempts per client address: ten at once, then one every six seconds."""
-
-
 @dataclass(slots=True)
 class UiState:
     context: ServerContext
     users: UserRing
     sessions: SessionStore = field(default_factory=SessionStore)
     reports: ReportCache = field(default_factory=ReportCache)
-    sign_ins: RateLimiter = field(default_factory=lambda: RateLimiter(SIGN_IN_RATE, SIGN_IN_BURST))
 
     @property
     def secure_cookies(self) -> bool:
