@@ -81,9 +81,3 @@ def test_account_commands_run_on_clickhouse(run_cli, chdb_dir):
     assert out.strip().endswith("/1")
     code, out, _ = run_cli("projects", "list", "--db", db)
     assert code == 0 and "shop" in out
-
-
-def test_serve_says_it_takes_duckdb_for_now(run_cli, chdb_dir):
-    """Serving from ClickHouse is refused with a message, not a traceback, until the server takes a ServerStore."""
-    code, _, err = run_cli("serve", "--db", f"chdb://{chdb_dir}?database=serve_refused")
-    assert code == 2 and "DuckDB --db for now" in err

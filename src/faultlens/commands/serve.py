@@ -11,7 +11,6 @@ from faultlens.commands import app, err
 from faultlens.config import load_config
 from faultlens.errors import UsageError
 from faultlens.server.config import server_config
-from faultlens.store import is_clickhouse_url
 
 
 @app.command()
@@ -36,10 +35,6 @@ def serve(
     if log_level not in ("debug", "info", "warning", "error"):
         raise UsageError(f"--log-level {log_level!r} is not one of: debug, info, warning, error")
     settings = server_config(load_config(config), db=db, host=host, port=port)
-    if is_clickhouse_url(settings.db):
-        raise UsageError("faultlens serve takes a DuckDB --db for now: the ClickHouse store has the server's "
-                         "tables, but the server's modules do not take it yet (docs/clickhouse.md); "
-                         "ingest into ClickHouse with `faultlens ingest` or `faultlens analyze`")
     application = create_app(settings)
     err.print(f"faultlens serving {settings.db} at {settings.base_url} (the store is locked until it stops; "
               "`faultlens projects create NAME` prints a DSN when it is stopped)", highlight=False, soft_wrap=True)

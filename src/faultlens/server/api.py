@@ -25,9 +25,9 @@ from faultlens.report.json_report import event_json, report_json
 from faultlens.server.context import ServerContext
 from faultlens.server.errors import ApiError
 from faultlens.server.openapi import openapi_document
+from faultlens.store.base import ServerStore
 from faultlens.store.duckdb_accounts import ISSUE_STATUSES
 from faultlens.store.duckdb_browse import SORTS, IssueFilter
-from faultlens.store.duckdb_store import DuckDBStore
 from faultlens.store.rows import event_from_row
 from faultlens.times import parse_timestamp
 
@@ -56,7 +56,7 @@ def _context(request: Request) -> ServerContext:
     return context
 
 
-async def _read(context: ServerContext, work: Callable[[DuckDBStore], T]) -> T:
+async def _read(context: ServerContext, work: Callable[[ServerStore], T]) -> T:
     """Run a read on a connection of its own, in a worker thread."""
     def run() -> T:
         reader = context.store.reader()
@@ -109,7 +109,7 @@ async def issue_detail(request: Request) -> Response:
     context = _context(request)
     fingerprint = request.path_params["issue_id"]
 
-    def read(store: DuckDBStore) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def read(store: ServerStore) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         browser = store.browser()
         return browser.issue(fingerprint), browser.events(fingerprint, 1)
     row, latest = await _read(context, read)
@@ -127,7 +127,7 @@ async def issue_events(request: Request) -> Response:
     limit = _int(request.query_params.get("limit"), "limit", 50, 1, MAX_LIMIT)
     before = _time(request.query_params.get("before"), "before")
 
-    def read(store: DuckDBStore) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def read(store: ServerStore) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         browser = store.browser()
         return browser.issue(fingerprint), browser.events(fingerprint, limit, before)
     issue, rows = await _read(context, read)
@@ -167,7 +167,7 @@ async def project_report(request: Request) -> Response:
         raise ApiError(400, f"min_level {min_level!r} is not one of: {', '.join(LEVELS)}")
     limit = _int(params.get("limit"), "limit", 0, 0, MAX_LIMIT) or None
 
-    def read(store: DuckDBStore) -> dict[str, Any]:
+    def read(store: ServerStore) -> dict[str, Any]:
         store.only_project(project)
         return report_json(build_report(store, IngestStats(), since=since, until=until, min_level=min_level,
                                         limit=limit))

@@ -37,8 +37,8 @@ from faultlens.server.receivers.json_logs import JsonLogReceiver
 from faultlens.server.receivers.otlp import OtlpReceiver
 from faultlens.server.receivers.sentry import SentryEnvelopeReceiver, SentryStoreReceiver
 from faultlens.server.ui import ui_routes, ui_state_for
-from faultlens.store import open_store
-from faultlens.store.duckdb_store import DuckDBStore
+from faultlens.store import open_server_store
+from faultlens.store.base import ServerStore
 
 log = logging.getLogger("faultlens.server")
 
@@ -62,8 +62,7 @@ def create_app(config: ServerConfig) -> Starlette:
     `app.state.after_commit`, `app.state.ingest`, `app.state.on_start` and `app.state.on_stop` are
     the extension points hooks.py describes; add to them before the app starts serving.
     """
-    store = open_store(config.db)
-    assert isinstance(store, DuckDBStore)
+    store = open_server_store(config.db)
     redact_access_log()
     metrics = ServerMetrics()
     after_commit: list[AfterCommit] = []
@@ -110,7 +109,7 @@ def create_app(config: ServerConfig) -> Starlette:
     return app
 
 
-def _status_counts(store: DuckDBStore) -> dict[str, int]:
+def _status_counts(store: ServerStore) -> dict[str, int]:
     reader = store.reader()
     try:
         return reader.browser().status_counts()

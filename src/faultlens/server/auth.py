@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -18,13 +19,16 @@ from faultlens.server.credentials import token_id_of, token_matches
 from faultlens.server.errors import ApiError
 from faultlens.store.duckdb_accounts import Accounts, ApiToken, ProjectKey
 
+if TYPE_CHECKING:
+    from faultlens.store.clickhouse_accounts import ClickHouseAccounts
+
 KEY_HEADER = "x-faultlens-key"
 
 
 class KeyRing:
     """Project keys by public key, projects by name and id, tokens by id."""
 
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts | ClickHouseAccounts) -> None:
         self.keys: dict[str, ProjectKey] = {key.public_key: key for key in accounts.project_keys()}
         self.projects = {project.name: project for project in accounts.projects()}
         self.project_ids = {project.id: project for project in self.projects.values()}

@@ -6,13 +6,16 @@ below; faultlens/config.py declares and checks each key (docs/server.md document
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from faultlens.config import Config
 from faultlens.grouping.rules import GroupingConfig
-from faultlens.store import DEFAULT_DB
+from faultlens.store import DEFAULT_DB, is_clickhouse_url
 
 MIB = 1024 * 1024
 
@@ -69,9 +72,19 @@ class ServerConfig:
 
     @property
     def spool_path(self) -> str:
+        """The spool is always on this machine's disk: beside a DuckDB file or a chDB directory, and for a
+        ClickHouse server under .faultlens/spool/, one directory per server and database."""
         if self.spool_dir:
             return self.spool_dir
-        return ":memory:" if self.db == ":memory:" else self.db + ".spool"
+        if self.db == ":memory:":
+            return ":memory:"
+        if self.db.startswith("chdb://"):
+            return urlsplit(self.db).path.rstrip("/") + ".spool"
+        if is_clickhouse_url(self.db):
+            parts = urlsplit(self.db)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{parts.hostname}-{parts.port or ''}{parts.path}")
+            return str(Path(".faultlens") / "spool" / name)
+        return self.db + ".spool"
 
 
 def server_config(settings: Config, **given: Any) -> ServerConfig:

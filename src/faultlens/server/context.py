@@ -9,13 +9,13 @@ from faultlens.server.config import ServerConfig
 from faultlens.server.ingest import IngestService
 from faultlens.server.metrics import ServerMetrics
 from faultlens.server.ratelimit import RateLimiter
-from faultlens.store.duckdb_store import DuckDBStore
+from faultlens.store.base import ServerStore
 
 
 @dataclass(slots=True)
 class ServerContext:
     config: ServerConfig
-    store: DuckDBStore
+    store: ServerStore
     ingest: IngestService
     keys: KeyRing
     limiter: RateLimiter

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from faultlens.store.clickhouse_accounts import ClickHouseAccounts
     from faultlens.store.clickhouse_browse import ClickHouseBrowser
     from faultlens.store.duckdb_accounts import Accounts
-    from faultlens.store.duckdb_browse import Browser
+    from faultlens.store.duckdb_ui import UiReader
     from faultlens.store.staging import StagedBatch
 
 
@@ -96,5 +96,5 @@ class ServerStore(Store, Protocol):
     def accounts(self) -> Accounts | ClickHouseAccounts:
         """Projects, keys, tokens, UI users and issue status."""
 
-    def browser(self) -> Browser | ClickHouseBrowser:
+    def browser(self) -> UiReader | ClickHouseBrowser:
         """The API's issue and event listings."""

@@ -14,8 +14,8 @@ from faultlens.grouping.session import STATE_NAME
 from faultlens.model import Deploy, Event, LatencyBucket, Span, VolumeBucket
 from faultlens.store.base import SourceState
 from faultlens.store.duckdb_accounts import Accounts
-from faultlens.store.duckdb_browse import Browser
 from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
+from faultlens.store.duckdb_ui import UiReader
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.schema import DDL, SCHEMA_VERSION
 from faultlens.store.staging import StagedBatch
@@ -233,9 +233,9 @@ class DuckDBStore:
         """Projects, keys, tokens and issue status, on this connection."""
         return Accounts(self.con, self.path)
 
-    def browser(self) -> Browser:
-        """The API's issue and event listings, on this connection."""
-        return Browser(self.con, self.path)
+    def browser(self) -> UiReader:
+        """The API's and the UI's issue and event listings, on this connection."""
+        return UiReader(self.con, self.path)
 
 
 def _bind(value: Any) -> Any:
