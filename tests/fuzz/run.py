@@ -7,7 +7,7 @@
 The targets are those of the hypothesis suites (tests/fuzz/fuzz_targets.py). A crash prints its
 traceback and writes the input to `crash-<sha1>` in the working directory (`--artifacts` moves
 it); replay it with `--reproduce FILE`. `--no-coverage` mutates the corpus without coverage
-feedback (tests/fuzz/mutate.py), about ten times faster: the million-run jobs grow a corpus
+feedback (tests/fuzz/mutate.py), three to ten times faster: the million-run jobs grow a corpus
 with coverage first, then run without it over that corpus. Needs `pip install faultlens[fuzz]`; run long jobs with
 `nice -n 10`. Other arguments after `--` go to libFuzzer (`-- -max_total_time=600`).
 """
@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--max-len", type=int, default=MAX_LEN, help=f"longest input (default {MAX_LEN} bytes)")
     parser.add_argument("--reproduce", type=Path, help="run the target once on this input and exit")
     parser.add_argument("--no-coverage", action="store_true",
-                        help="mutate the corpus without atheris (tests/fuzz/mutate.py): ten times faster, for "
+                        help="mutate the corpus without atheris (tests/fuzz/mutate.py): several times faster, for "
                              "million-run jobs over a corpus that coverage-guided runs grew")
     parser.add_argument("--list", action="store_true", help="list the targets and exit")
     args, libfuzzer_args = parser.parse_known_args()
