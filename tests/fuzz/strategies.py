@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutate import mutate
 
@@ -20,3 +22,13 @@ def mutated_seeds(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     for _ in range(draw(st.integers(0, 3))):
         seed = mutate(rng, seed, seeds, MAX_LEN)
     return seed
+
+
+def run_mutated(target: Any) -> None:
+    """Run a fuzz target (fuzz_targets.Target) on mutated seeds for a short, `make test`-sized run."""
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(mutated_seeds(target.seeds()))
+    def check(data: bytes) -> None:
+        target.run(data)
+
+    check()

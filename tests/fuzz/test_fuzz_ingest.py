@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 from fuzz_targets import TARGETS
-from hypothesis import HealthCheck, given, settings
-from strategies import mutated_seeds
+from strategies import run_mutated
 
 INGEST = ("lines", "text", "structured", "trace-export", "file", "gzip", "timestamp")
 
@@ -17,14 +16,7 @@ INGEST = ("lines", "text", "structured", "trace-export", "file", "gzip", "timest
 @pytest.mark.parametrize("name", INGEST)
 def test_ingest_target_takes_mutated_fixtures(name: str) -> None:
     """The target raises nothing but a user-facing FaultlensError on mutated real inputs."""
-    target = TARGETS[name]
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(mutated_seeds(target.seeds()))
-    def check(data: bytes) -> None:
-        target.run(data)
-
-    check()
+    run_mutated(TARGETS[name])
 
 
 def test_every_ingest_target_has_real_seeds() -> None:

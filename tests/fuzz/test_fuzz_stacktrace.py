@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 from fuzz_targets import FIXTURES, TARGETS
-from hypothesis import HealthCheck, given, settings
-from strategies import mutated_seeds
+from strategies import run_mutated
 
 from faultlens.stacktrace.dispatch import RUNTIMES
 
@@ -18,14 +17,7 @@ PARSERS = ["stacktrace", *(f"stacktrace-{runtime.language}" for runtime in RUNTI
 @pytest.mark.parametrize("name", PARSERS)
 def test_parser_takes_mutated_traces(name: str) -> None:
     """The parser returns traces within the input's lines, and never raises, on mutated real traces."""
-    target = TARGETS[name]
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(mutated_seeds(target.seeds()))
-    def check(data: bytes) -> None:
-        target.run(data)
-
-    check()
+    run_mutated(TARGETS[name])
 
 
 def test_the_seeds_cover_the_runtimes() -> None:

@@ -47,7 +47,7 @@ def list_projects(db: DbOption = DEFAULT_DB, url: UrlOption = None, config: Conf
     rows: list[tuple[str, ...]] = [("id", "name", "created", "dsn")]
     for project in projects:
         active = [k for k in keys if k.project_id == project.id and k.active]
-        rows.append((str(project.id), project.name, _when(project.created_at),
+        rows.append((str(project.id), project.name, when(project.created_at),
                      dsn(base, active[-1].public_key, project.id) if active else "(no active key)"))
     print_rows(rows)
 
@@ -67,7 +67,7 @@ def keys(name: Annotated[str, typer.Argument(help="Project name.")], db: DbOptio
             accounts.add_key(project, new_public_key())
         found = accounts.project_keys(project)
     rows: list[tuple[str, ...]] = [("key", "created", "revoked", "dsn")]
-    rows += [(key.public_key, _when(key.created_at), _when(key.revoked_at), dsn(base, key.public_key, project.id))
+    rows += [(key.public_key, when(key.created_at), when(key.revoked_at), dsn(base, key.public_key, project.id))
              for key in found]
     print_rows(rows)
 
@@ -94,5 +94,6 @@ def _base_url(url: str | None, config: Path | None) -> str:
     return url.rstrip("/") if url else server_config(load_config(config)).base_url
 
 
-def _when(moment: object) -> str:
+def when(moment: object) -> str:
+    """A stored time as the account commands print it; `-` for none."""
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S}"

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from faultlens.commands import DbOption, app, err
-from faultlens.commands.projects import print_rows
+from faultlens.commands.projects import print_rows, when
 from faultlens.errors import UsageError
 from faultlens.server.credentials import hash_token, new_token
 from faultlens.server.store_access import open_accounts
@@ -35,8 +35,7 @@ def list_tokens(db: DbOption = DEFAULT_DB) -> None:
     with open_accounts(db) as accounts:
         tokens = accounts.tokens()
     rows: list[tuple[str, ...]] = [("id", "name", "created", "revoked")]
-    rows += [(token.id, token.name or "-", f"{token.created_at:%Y-%m-%d %H:%M:%S}" if token.created_at else "-",
-              f"{token.revoked_at:%Y-%m-%d %H:%M:%S}" if token.revoked_at else "-") for token in tokens]
+    rows += [(token.id, token.name or "-", when(token.created_at), when(token.revoked_at)) for token in tokens]
     print_rows(rows)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from faultlens.commands import DbOption, app, err
-from faultlens.commands.projects import print_rows
+from faultlens.commands.projects import print_rows, when
 from faultlens.errors import UsageError
 from faultlens.server.store_access import open_accounts
 from faultlens.server.ui.users import MIN_PASSWORD, hash_password
@@ -45,5 +45,5 @@ def list_users(db: DbOption = DEFAULT_DB) -> None:
     with open_accounts(db) as accounts:
         users = accounts.users()
     rows: list[tuple[str, ...]] = [("name", "created")]
-    rows += [(user.name, f"{user.created_at:%Y-%m-%d %H:%M:%S}" if user.created_at else "-") for user in users]
+    rows += [(user.name, when(user.created_at)) for user in users]
     print_rows(rows)
