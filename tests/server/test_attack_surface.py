@@ -23,6 +23,7 @@ import pytest
 import sentry_sdk
 from starlette.routing import BaseRoute, Mount, Route
 
+from faultlens.server.front import IngestFront
 from faultlens.server.openapi import openapi_document
 from faultlens.server.ratelimit import GuessLimiter
 from faultlens.server.webhooks import DeliveryError, resolve_target
@@ -56,6 +57,17 @@ def routes_of(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, 
                 yield from routes_of(list(inner), prefix + route.path)
 
 
+def doors_of(app: Any) -> Iterator[tuple[str, set[str]]]:
+    """The ingest doors, answered by the front ahead of the router (server.front)."""
+    for middleware in app.user_middleware:
+        if middleware.cls is IngestFront:
+            for path in middleware.kwargs["paths"]:
+                yield path, {"POST"}
+            for last in middleware.kwargs["sentry"]:
+                yield f"/api/{{project_id}}/{last}/", {"POST"}
+                yield f"/api/{{project_id}}/{last}", {"POST"}
+
+
 def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
 
@@ -71,7 +83,7 @@ def error_event(message: str = "checkout failed") -> dict[str, Any]:
 def test_every_route_needs_its_credential(running: RunningServer, credentials: Credentials) -> None:
     """Without a credential every route but the public ones refuses (401, 403 or the sign-in page); with
     the right one, ingest and API routes accept it."""
-    found = list(routes_of(running.app.routes))
+    found = [*routes_of(running.app.routes), *doors_of(running.app)]
     paths = {path for path, _ in found}
     assert {"/api/{project_id}/envelope/", "/api/projects", "/ui/projects/{project}/issues"} <= paths
     body = envelope(error_event())

@@ -1,7 +1,8 @@
 """`create_app`: the server assembled from its parts, with the store opened and the writer ready.
 
 The app is built in one place from lists of routes, error handling outermost (Starlette's way):
-the ingest doors, the API, the operations endpoints. CORS is open: browser SDKs post envelopes
+the API, the operations endpoints, the UI; the ingest doors are answered ahead of the router
+(server.front). CORS is open: browser SDKs post envelopes
 from any page, and neither doors nor API rely on cookies; the web UI (`/ui/`) does, and since CORS
 never allows credentials, no other origin can read its pages. The store is opened here, so the process
 holds the DuckDB file from the moment the app exists; the spool replay and the writer start with
@@ -18,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Route
 
 from faultlens.server.alerting import install_alerting
 from faultlens.server.api import api_routes
@@ -26,6 +26,7 @@ from faultlens.server.auth import KeyRing
 from faultlens.server.config import ServerConfig
 from faultlens.server.context import ServerContext
 from faultlens.server.errors import ApiError, on_api_error, on_http_exception, on_unexpected
+from faultlens.server.front import IngestFront
 from faultlens.server.hooks import AfterCommit
 from faultlens.server.ingest import IngestService
 from faultlens.server.log_filter import redact_access_log
@@ -43,17 +44,12 @@ from faultlens.store.base import ServerStore
 log = logging.getLogger("faultlens.server")
 
 
-def receiver_routes(context: ServerContext) -> list[BaseRoute]:
-    envelope, store = SentryEnvelopeReceiver(context), SentryStoreReceiver(context)
-    return [
-        Route("/api/{project_id}/envelope/", envelope, methods=["POST"]),
-        Route("/api/{project_id}/envelope", envelope, methods=["POST"]),
-        Route("/api/{project_id}/store/", store, methods=["POST"]),
-        Route("/api/{project_id}/store", store, methods=["POST"]),
-        Route("/v1/logs", OtlpReceiver(context, "logs"), methods=["POST"]),
-        Route("/v1/traces", OtlpReceiver(context, "traces"), methods=["POST"]),
-        Route("/api/ingest", JsonLogReceiver(context), methods=["POST"]),
-    ]
+def ingest_front(context: ServerContext, limiter: GuessLimiter) -> Middleware:
+    """The doors, answered ahead of the router (server.front says why)."""
+    paths = {"/v1/logs": OtlpReceiver(context, "logs"), "/v1/traces": OtlpReceiver(context, "traces"),
+             "/api/ingest": JsonLogReceiver(context)}
+    sentry = {"envelope": SentryEnvelopeReceiver(context), "store": SentryStoreReceiver(context)}
+    return Middleware(IngestFront, paths=paths, sentry=sentry, limiter=limiter)
 
 
 def create_app(config: ServerConfig) -> Starlette:
@@ -90,11 +86,13 @@ def create_app(config: ServerConfig) -> Starlette:
             ingest.stop()
             store.close()
 
+    guesses = GuessLimiter()
     app = Starlette(
-        routes=[*receiver_routes(context), *api_routes(), *ops_routes(), *ui_routes(ui, after_commit)],
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH"],
+        routes=[*api_routes(), *ops_routes(), *ui_routes(ui, after_commit)],
+        middleware=[ingest_front(context, guesses),
+                    Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PATCH"],
                                allow_headers=["*"], expose_headers=["Retry-After", "X-Sentry-Rate-Limits"]),
-                    Middleware(GuessGuard, limiter=GuessLimiter())],
+                    Middleware(GuessGuard, limiter=guesses)],
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_exception, Exception: on_unexpected},
         lifespan=lifespan,
     )

@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
-
-from starlette.requests import Request
 
 from faultlens.server.credentials import token_id_of, token_matches
 from faultlens.server.errors import ApiError
@@ -23,6 +22,16 @@ if TYPE_CHECKING:
     from faultlens.store.clickhouse_accounts import ClickHouseAccounts
 
 KEY_HEADER = "x-faultlens-key"
+
+
+class Credentialed(Protocol):
+    """What the checks read of a request: a Starlette Request (API, UI) or a door's IngestRequest."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def query_params(self) -> Mapping[str, str]: ...
 
 
 class KeyRing:
@@ -51,7 +60,7 @@ class KeyRing:
             raise ApiError(401, f"the key belongs to project {key.project_id}, not {project_id}; check the DSN")
         return key
 
-    def token(self, request: Request) -> ApiToken:
+    def token(self, request: Credentialed) -> ApiToken:
         """The API token of `Authorization: Bearer <token>`; 401 unless it is known and not revoked."""
         given = bearer(request)
         if given is None:
@@ -64,7 +73,7 @@ class KeyRing:
                            headers={"WWW-Authenticate": "Bearer"})
         return token
 
-    def ingest_key(self, request: Request) -> ProjectKey:
+    def ingest_key(self, request: Credentialed) -> ProjectKey:
         """The project a log or OTLP request is for: its key (X-Faultlens-Key or Bearer), or a token and
         `?project=NAME`."""
         given = request.headers.get(KEY_HEADER) or bearer(request)
@@ -94,12 +103,12 @@ class KeyRing:
         return True
 
 
-def bearer(request: Request) -> str | None:
+def bearer(request: Credentialed) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def sentry_key(request: Request, envelope_dsn: object = None) -> str | None:
+def sentry_key(request: Credentialed, envelope_dsn: object = None) -> str | None:
     """The public key a Sentry SDK sent: X-Sentry-Auth, Authorization: Sentry, ?sentry_key, or the envelope's DSN."""
     for header in (request.headers.get("x-sentry-auth", ""), request.headers.get("authorization", "")):
         scheme, _, params = header.strip().partition(" ")

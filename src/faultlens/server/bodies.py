@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import zlib
 
-from starlette.requests import Request
-
 from faultlens.server.config import Limits
 from faultlens.server.errors import ApiError
+from faultlens.server.front import IngestRequest
 
 try:
     import brotli  # type: ignore[import-untyped]
@@ -20,7 +19,7 @@ except ImportError:  # brotli is a dependency; without it only gzip and deflate 
     brotli = None
 
 
-async def read_body(request: Request, limits: Limits) -> bytes:
+async def read_body(request: IngestRequest, limits: Limits) -> bytes:
     """The body as sent, inflated per Content-Encoding; ApiError 413, 415 or 400 when it cannot be had."""
     limit = limits.max_body_bytes
     declared = request.headers.get("content-length")

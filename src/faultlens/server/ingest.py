@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,7 +147,7 @@ class IngestService:
         self.healthy = True
         self.replaying = True
         self._stopping = False
-        self._pending: list[tuple[Submission, Callable[[BaseException | None], None]]] = []
+        self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
         self._pending_cond = threading.Condition()
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
         self._in_flight: deque[list[Accepted]] = deque()
@@ -166,7 +166,6 @@ class IngestService:
         self._writer_thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Commit what was accepted, save the grouping state, and stop the threads and the preparer."""
         self._stopping = True
         with self._pending_cond:
             self._pending_cond.notify_all()
@@ -186,14 +185,9 @@ class IngestService:
         """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
         if self._stopping or not self.queue.reserve(len(submission.body)):
             raise Overloaded("the ingest queue is full")
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-
-        def answer(error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, done, error)
-
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         with self._pending_cond:
-            self._pending.append((submission, answer))
+            self._pending.append((submission, done))
             self._pending_cond.notify()
         await done
 
@@ -222,7 +216,8 @@ class IngestService:
         return self.spool.append(submissions)
 
     def _spool_loop(self) -> None:
-        """Group commit: everything that arrived during the last fsync is written and synced together."""
+        """Group commit: everything that arrived during the last fsync is written and synced together,
+        and its requests are answered with one wake-up of their event loop."""
         while True:
             with self._pending_cond:
                 while not self._pending and not self._stopping:
@@ -230,18 +225,20 @@ class IngestService:
                 batch, self._pending = self._pending, []
             if not batch:
                 return
+            error: OSError | None = None
             try:
                 tickets = self._append([submission for submission, _ in batch])
             except OSError as exc:
                 log.error("cannot write the spool: %s", exc)
                 self.healthy = False
-                for submission, answer in batch:
+                error = exc
+                for submission, _ in batch:
                     self.queue.release(len(submission.body))
-                    answer(exc)
-                continue
-            for (submission, answer), ticket in zip(batch, tickets, strict=True):
-                self.queue.put(Accepted(submission, ticket))
-                answer(None)
+            else:
+                for (submission, _), ticket in zip(batch, tickets, strict=True):
+                    self.queue.put(Accepted(submission, ticket))
+            for loop, futures in _by_loop(future for _, future in batch).items():
+                loop.call_soon_threadsafe(_settle, futures, error)
 
     def _writer_loop(self) -> None:
         """Double-buffered: while the preparer works on one batch, the writer writes the one before it.
@@ -473,10 +470,18 @@ def new_submission(kind: str, project: str, body: bytes, **meta: Any) -> Submiss
     return Submission(uuid.uuid4().hex, kind, project, body, meta)
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+def _by_loop(futures: Iterable[asyncio.Future[None]]) -> dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]]:
+    grouped: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for future in futures:
+        grouped.setdefault(future.get_loop(), []).append(future)
+    return grouped
+
+
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

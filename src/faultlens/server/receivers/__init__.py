@@ -1,4 +1,4 @@
-"""The ingest doors, each a small ASGI app: Sentry SDKs, OTLP/HTTP exporters, JSON log shippers.
+"""The ingest doors: Sentry SDKs, OTLP/HTTP exporters, JSON log shippers (reached through server.front).
 
 Each reads its request within the limits, finds the project by its key, checks the key's rate,
 parses what it can refuse (400), hands the request to the spool and answers once it is on disk.
@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import time
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-
 from faultlens.server.context import ServerContext
 from faultlens.server.decode import MalformedBody
-from faultlens.server.errors import ApiError, error_response
+from faultlens.server.errors import ApiError
+from faultlens.server.front import Answer, IngestRequest, error_answer
 from faultlens.server.hooks import Overloaded
 
 OVERLOADED_RETRY_SECONDS = 5
@@ -25,37 +22,43 @@ class Receiver:
 
     endpoint = "receiver"
 
-    def __init__(self, context: ServerContext) -> None:
+    def __init__(self, context: ServerContext, endpoint: str | None = None) -> None:
         self.context = context
+        if endpoint:
+            self.endpoint = endpoint
+        metrics = context.metrics
+        self._accepted = metrics.accepted.labels(self.endpoint)
+        self._seconds = metrics.answer_seconds.labels(self.endpoint)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
+    async def answer(self, request: IngestRequest) -> Answer:
         started = time.monotonic()
-        metrics = self.context.metrics
         try:
-            response = await self.handle(request)
-            metrics.accepted.labels(self.endpoint).inc()
+            answer = await self.handle(request)
+            self._accepted.inc()
         except ApiError as exc:
-            metrics.rejected.labels(self.endpoint, exc.code).inc()
-            response = error_response(exc)
+            self._rejected(exc.code)
+            answer = error_answer(exc)
         except MalformedBody as exc:
-            metrics.rejected.labels(self.endpoint, "malformed").inc()
-            response = error_response(ApiError(400, str(exc)))
+            self._rejected("malformed")
+            answer = error_answer(ApiError(400, str(exc)))
         except Overloaded:
-            metrics.rejected.labels(self.endpoint, "overloaded").inc()
-            response = error_response(ApiError(
+            self._rejected("overloaded")
+            answer = error_answer(ApiError(
                 503, "the server is busy committing what it accepted; retry later",
                 headers={"Retry-After": str(OVERLOADED_RETRY_SECONDS)}))
         except OSError as exc:  # the spool could not be written (a full disk): the request was not accepted
-            metrics.rejected.labels(self.endpoint, "overloaded").inc()
-            response = error_response(ApiError(
+            self._rejected("overloaded")
+            answer = error_answer(ApiError(
                 503, f"the server cannot write its spool ({exc.strerror or exc}); retry later",
                 headers={"Retry-After": str(OVERLOADED_RETRY_SECONDS)}))
-        metrics.answer_seconds.labels(self.endpoint).observe(time.monotonic() - started)
-        await response(scope, receive, send)
+        self._seconds.observe(time.monotonic() - started)
+        return answer
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: IngestRequest) -> Answer:
         raise NotImplementedError
+
+    def _rejected(self, reason: str) -> None:
+        self.context.metrics.rejected.labels(self.endpoint, reason).inc()
 
     def check_rate(self, public_key: str, count: int) -> None:
         wait = self.context.limiter.take(public_key, max(count, 1))

@@ -7,12 +7,11 @@ here too. The project comes from its key: X-Faultlens-Key, or Authorization: Bea
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from faultlens.server.bodies import read_body
 from faultlens.server.decode import json_line_records
 from faultlens.server.errors import ApiError
+from faultlens.server.front import Answer, IngestRequest, json_answer
 from faultlens.server.ingest import new_submission
 from faultlens.server.receivers import Receiver
 
@@ -22,7 +21,7 @@ INLINE_BYTES = 64 * 1024
 class JsonLogReceiver(Receiver):
     endpoint = "json-logs"
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: IngestRequest) -> Answer:
         key = self.context.keys.ingest_key(request)
         body = await read_body(request, self.context.config.limits)
         limit = self.context.config.limits.max_event_bytes
@@ -36,4 +35,4 @@ class JsonLogReceiver(Receiver):
         if records:
             self.check_rate(key.public_key, len(records))
             await self.context.ingest.accept(submission)
-        return JSONResponse({"accepted": len(records)})
+        return json_answer({"accepted": len(records)})

@@ -8,13 +8,12 @@ encoding; errors use the server's one JSON shape (exporters act on the status co
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from faultlens.server.bodies import read_body
 from faultlens.server.context import ServerContext
 from faultlens.server.decode import otlp_items
 from faultlens.server.errors import ApiError
+from faultlens.server.front import Answer, IngestRequest, json_answer
 from faultlens.server.ingest import new_submission
 from faultlens.server.receivers import Receiver
 
@@ -25,10 +24,9 @@ INLINE_BYTES = 64 * 1024
 
 class OtlpReceiver(Receiver):
     def __init__(self, context: ServerContext, signal: str) -> None:
-        super().__init__(context)
-        self.endpoint = f"otlp-{signal}"
+        super().__init__(context, f"otlp-{signal}")
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: IngestRequest) -> Answer:
         key = self.context.keys.ingest_key(request)
         content_type = request.headers.get("content-type", PROTOBUF).split(";")[0].strip().lower()
         if content_type not in (PROTOBUF, "application/protobuf", "application/json"):
@@ -43,5 +41,5 @@ class OtlpReceiver(Receiver):
             self.check_rate(key.public_key, len(items))
             await self.context.ingest.accept(submission)
         if content_type == "application/json":
-            return JSONResponse({})
-        return Response(b"", media_type=PROTOBUF)
+            return json_answer({})
+        return Answer(200, b"", PROTOBUF)

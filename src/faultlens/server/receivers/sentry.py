@@ -13,13 +13,11 @@ import binascii
 import zlib
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
 from faultlens.server.auth import sentry_key
 from faultlens.server.bodies import read_body
 from faultlens.server.decode import MalformedBody, json_object, parse_sentry_envelope
 from faultlens.server.errors import ApiError
+from faultlens.server.front import Answer, IngestRequest, json_answer
 from faultlens.server.ingest import new_submission
 from faultlens.server.receivers import Receiver
 from faultlens.server.sentry_envelope import Envelope, EnvelopeItem, serialize_envelope
@@ -28,7 +26,7 @@ from faultlens.server.sentry_envelope import Envelope, EnvelopeItem, serialize_e
 class SentryEnvelopeReceiver(Receiver):
     endpoint = "sentry-envelope"
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: IngestRequest) -> Answer:
         project_id = _project_id(request)
         keys = self.context.keys
         given = sentry_key(request)
@@ -43,22 +41,21 @@ class SentryEnvelopeReceiver(Receiver):
         return await self.store(request, key.public_key, key.project, envelope, payloads, event_id,
                                 None if skipped else body)
 
-    async def store(self, request: Request, public_key: str, project: str, envelope: Envelope,
+    async def store(self, request: IngestRequest, public_key: str, project: str, envelope: Envelope,
                     payloads: list[tuple[str, dict[str, Any]]], event_id: object,
-                    body: bytes | None = None) -> Response:
+                    body: bytes | None = None) -> Answer:
         """Spool the envelope: `body` as it came when nothing was cut from it, else the kept items re-serialized."""
         limit = self.context.config.limits.max_event_bytes
         for item in envelope.items:
             if len(item.payload) > limit:
                 raise ApiError(413, f"an {item.type} item is {len(item.payload)} bytes, over the limit of {limit}")
         if not payloads:
-            return JSONResponse({"id": event_id})
+            return json_answer({"id": event_id})
         self.check_rate(public_key, len(payloads))
-        client_ip = request.client.host if request.client else None
         submission = new_submission("sentry", project, body if body is not None else serialize_envelope(envelope),
-                                    client_ip=client_ip)
+                                    client_ip=request.client_host)
         await self.context.ingest.accept(submission)
-        return JSONResponse({"id": event_id or _first_event_id(payloads) or submission.id})
+        return json_answer({"id": event_id or _first_event_id(payloads) or submission.id})
 
 
 class SentryStoreReceiver(SentryEnvelopeReceiver):
@@ -66,7 +63,7 @@ class SentryStoreReceiver(SentryEnvelopeReceiver):
 
     endpoint = "sentry-store"
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: IngestRequest) -> Answer:
         project_id = _project_id(request)
         key = self.context.keys.project_key(sentry_key(request), project_id)
         body = _legacy_body(await read_body(request, self.context.config.limits))
@@ -76,7 +73,7 @@ class SentryStoreReceiver(SentryEnvelopeReceiver):
                                 payload.get("event_id"))
 
 
-def _project_id(request: Request) -> int:
+def _project_id(request: IngestRequest) -> int:
     text = str(request.path_params.get("project_id", ""))
     if not text.isdigit():
         raise ApiError(404, f"project id {text!r} is not a number; check the DSN's last path segment")
