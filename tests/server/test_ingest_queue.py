@@ -7,7 +7,7 @@ from faultlens.server.spool import Submission, Ticket
 
 
 def accepted(size: int) -> Accepted:
-    return Accepted(Submission("id", "json-lines", "shop", b"x" * size, {}), Ticket(1))
+    return Accepted("id", Ticket(1), size, Submission("id", "json-lines", "shop", b"x" * size, {}))
 
 
 def test_bounded_by_requests_and_bytes() -> None:
@@ -27,3 +27,30 @@ def test_one_large_request_is_always_let_in() -> None:
     assert queue.reserve(500) and not queue.reserve(1)
     queue.release(500)
     assert queue.depth == 0 and queue.reserve(1)
+
+
+def queued(queue: IngestQueue, count: int) -> None:
+    for _ in range(count):
+        assert queue.reserve(1)
+        queue.put(accepted(1))
+
+
+def test_a_batch_fills_until_full_or_old_enough() -> None:
+    """Under load a batch is let fill: taken when `most` are queued or the oldest has waited `fill` seconds."""
+    queue = IngestQueue(capacity=100, max_bytes=1000)
+    queued(queue, 3)
+    assert queue.take_batch(most=5, wait=0.0, fill=60.0) == [], "neither full nor old enough"
+    queued(queue, 4)
+    assert len(queue.take_batch(most=5, wait=0.0, fill=60.0)) == 5, "full: taken at once, no more than `most`"
+    assert len(queue.take_batch(most=5, wait=0.0, fill=0.0)) == 2, "old enough"
+    assert queue.take_batch(most=5, wait=0.0, fill=0.0) == []
+
+
+def test_wake_ends_the_fill_with_what_is_queued() -> None:
+    """Commands and stopping must not wait for a batch to fill."""
+    queue = IngestQueue(capacity=100, max_bytes=1000)
+    queue.wake()
+    assert queue.take_batch(most=5, wait=60.0, fill=60.0) == [], "woken with nothing queued: back at once"
+    queued(queue, 2)
+    queue.wake()
+    assert len(queue.take_batch(most=5, wait=60.0, fill=60.0)) == 2

@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from faultlens.runner import IngestOptions
 from faultlens.server.ingest import new_submission
-from faultlens.server.preparer import Prepared, Preparer
+from faultlens.server.preparer import Preparation, Prepared, Preparer
+from faultlens.server.spool import Spool, Ticket
 from faultlens.store.staging import StagedBatch
 from tests.server.test_ingest_answers import auth, envelope
 
@@ -74,6 +75,22 @@ def test_batches_come_back_in_order_without_deadlock() -> None:
     finally:
         final = preparer.finish()
         assert final is not None and final.staged.grouping_state  # the miner's state is handed over at the end
+
+
+def test_spooled_work_is_read_back_by_ticket(tmp_path: Path) -> None:
+    """The writer sends tickets; the preparer reads each entry from the spool and prepares what it would
+    have from the submission itself. An entry gone from the spool is dropped with why, the rest kept."""
+    batch = submissions(30)
+    spool = Spool(str(tmp_path))
+    tickets = spool.append(batch)
+    by_ticket = Preparation(IngestOptions(), {}, None, str(tmp_path)).prepare(tickets)
+    direct = Preparation(IngestOptions(), {}, None).prepare(batch)
+    assert by_ticket.staged.tables["events"].equals(direct.staged.tables["events"])
+    assert by_ticket.dropped == []
+    lost = Ticket(tickets[0].segment + 1, 0, tickets[0].length)
+    partly = Preparation(IngestOptions(), {}, None, str(tmp_path)).prepare([lost, *tickets[:5]])
+    assert len(partly.events()) == 5 and len(partly.dropped) == 1 and "spool entry" in partly.dropped[0]
+    spool.close()
 
 
 def wait_alive(preparer: Preparer) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faultlens.server.spool import Spool, Submission, encode_entry
+import pytest
+
+from faultlens.server.spool import EntryReader, Spool, Submission, Ticket, encode_entry
 
 
 def sub(n: int) -> Submission:
@@ -57,3 +59,20 @@ def test_corrupt_entry_stops_the_segment(tmp_path: Path) -> None:
     data[-2] ^= 0xFF
     segment.write_bytes(bytes(data))
     assert [s.id for s, _ in Spool(str(tmp_path)).recover()] == ["id1"]
+
+
+def test_entries_are_read_back_by_their_tickets(tmp_path: Path) -> None:
+    """A ticket names its entry's segment, offset and length; the reader gets the entry whole, or refuses."""
+    spool = Spool(str(tmp_path))
+    first = spool.append([sub(1), sub(2)])
+    second = spool.append([sub(3)])
+    reader = EntryReader(str(tmp_path))
+    assert [reader.read(ticket) for ticket in [*first, *second]] == [sub(1), sub(2), sub(3)]
+    assert first[1].offset == first[0].offset + first[0].length and second[0].offset == first[1].offset + first[1].length
+    with pytest.raises(ValueError):
+        reader.read(Ticket(first[1].segment, first[1].offset + 1, first[1].length))
+    with pytest.raises(ValueError):
+        reader.read(Ticket(first[0].segment, first[0].offset, first[0].length - 1))
+    with pytest.raises(OSError):
+        reader.read(Ticket(first[0].segment + 7, 0, 10))
+    spool.close()

@@ -33,10 +33,12 @@ class Limits:
     max_body_bytes: int = 20 * MIB
     max_decompressed_bytes: int = 100 * MIB
     max_event_bytes: int = 1 * MIB
-    queue_size: int = 1000
-    """Accepted requests waiting for the writer; past it, 503 with Retry-After."""
-    queue_bytes: int = 256 * MIB
-    """Bytes of accepted requests waiting for the writer (held in memory); past it, 503 as well."""
+    queue_size: int = 100_000
+    """Accepted requests waiting for the writer; past it, 503 with Retry-After. They wait in the spool
+    on disk (a few hundred bytes of memory each), so a burst is taken in and committed after."""
+    queue_bytes: int = 1024 * MIB
+    """Bytes of accepted requests waiting for the writer (in the spool; in memory when there is none);
+    past it, 503 as well."""
     rate_per_key: float = 1000.0
     """Events per second each key may send on average; 0 turns rate limiting off."""
     rate_burst: int = 5000
@@ -56,9 +58,11 @@ class ServerConfig:
     spool_dir: str | None = None
     """Write-ahead spool of accepted requests (default: the store's path + `.spool`)."""
     limits: Limits = field(default_factory=Limits)
-    batch_requests: int = 500
+    batch_requests: int = 2000
     """Accepted requests the writer commits at most in one batch."""
-    batch_wait_seconds: float = 0.05
+    batch_wait_seconds: float = 0.5
+    """How long the oldest queued request may wait for its batch to fill: every commit costs tens of
+    milliseconds whatever its size, so under load larger batches cost far less per event."""
     min_level: str = "warning"
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     probes: Sequence[Mapping[str, Any]] = ()

@@ -5,13 +5,16 @@
         └──accept──▶ spool thread: write + fsync a group of requests, then answer them (2xx)
                           │
                           ▼
-                     queue ──▶ writer thread ──▶ preparer process: decode → enrich chain, grouping → tables
-                                    ▲                                                     │
-                                    └── one transaction into the store ◀──────────────────┘
+                     queue ──▶ writer thread ──tickets──▶ preparer process: read the spool → decode →
+                                    ▲                            enrich chain, grouping → tables
+                                    │                                                  │
+                                    └── one transaction into the store ◀───────────────┘
                                         → spool entries dropped → after-commit hooks
 
 The request loop and the store share this process; the heavy middle (decoding and grouping)
 runs in a process of its own (server.preparer), two batches in flight so both sides stay busy.
+The queue holds tickets, not bodies: what waits is in the spool on disk, so a burst larger than
+the machine can prepare at once is answered now and committed after.
 DuckDB is written by the writer thread alone, so batches never conflict; status changes from
 the API are run on it too (`call`). A failed commit is retried until it succeeds; a preparer that
 dies is started again and given the batches in flight again from their spooled bytes. Meanwhile
@@ -51,6 +54,8 @@ T = TypeVar("T")
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 """Seconds between attempts at a failed commit; the last repeats until it succeeds or the server stops."""
 REPLAY_BATCH = 100
+IDLE_POLL_SECONDS = 1.0
+"""How long the idle writer waits for work before looking at its commands and the stop flag again."""
 
 
 LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY_BOUNDS_MS[-1] / 1000.0)
@@ -59,11 +64,21 @@ LATENCY_SECONDS = (*(bound / 1000.0 for bound in LATENCY_BOUNDS_MS), 2 * LATENCY
 
 @dataclass(slots=True)
 class Accepted:
-    """A spooled request waiting for the writer."""
+    """A spooled request waiting for the writer: its id, where it lies and its size.
 
-    submission: Submission
+    Its body stays in the spool (the preparing process reads it by the ticket), so a long queue
+    costs disk, not memory; only a server without a spool keeps the submission itself here.
+    """
+
+    id: str
     ticket: Ticket
+    size: int
+    submission: Submission | None = None
     arrived: float = field(default_factory=time.monotonic)
+
+    def work(self) -> Submission | Ticket:
+        """What the preparer is sent: the ticket to read, or the submission when nothing was spooled."""
+        return self.submission if self.submission is not None else self.ticket
 
 
 class IngestQueue:
@@ -80,6 +95,8 @@ class IngestQueue:
         self._items: deque[Accepted] = deque()
         self._held = 0
         self._held_bytes = 0
+        self._want = 1
+        self._woken = False
         self._cond = threading.Condition()
 
     @property
@@ -106,7 +123,8 @@ class IngestQueue:
     def put(self, item: Accepted) -> None:
         with self._cond:
             self._items.append(item)
-            self._cond.notify()
+            if len(self._items) == 1 or len(self._items) >= self._want:  # the writer waits for nothing else
+                self._cond.notify()
 
     def hold(self, size: int) -> None:
         """Count a replayed entry: accepted before a restart, it is never refused now."""
@@ -114,20 +132,37 @@ class IngestQueue:
             self._held += 1
             self._held_bytes += size
 
-    def take(self, wait: float) -> Accepted | None:
-        """The next item, waiting up to `wait` seconds for one."""
+    def take_batch(self, most: int, wait: float, fill: float) -> list[Accepted]:
+        """Up to `most` items once a batch is ready: `most` are queued, or the oldest has waited `fill`
+        seconds. Waits up to `wait` seconds for that (0: takes only a batch ready now); `wake` ends
+        the wait with whatever is queued.
+
+        Every commit has a fixed cost (in DuckDB, tens of milliseconds whatever its size), so under
+        load batches are let fill rather than sent the moment the last returns.
+        """
+        deadline = time.monotonic() + wait
         with self._cond:
-            if not self._items and wait > 0:
-                self._cond.wait(wait)
-            return self._items.popleft() if self._items else None
+            self._want = most
+            while True:
+                now = time.monotonic()
+                ready = bool(self._items) and (len(self._items) >= most or now >= self._items[0].arrived + fill)
+                if ready or self._woken or now >= deadline:
+                    break
+                until = min(deadline, self._items[0].arrived + fill) if self._items else deadline
+                self._cond.wait(max(until - now, 0.0))
+            if not (ready or self._woken):
+                return []
+            self._woken = False
+            return [self._items.popleft() for _ in range(min(most, len(self._items)))]
 
     def done(self, batch: list[Accepted]) -> None:
         with self._cond:
             self._held -= len(batch)
-            self._held_bytes -= sum(len(accepted.submission.body) for accepted in batch)
+            self._held_bytes -= sum(accepted.size for accepted in batch)
 
     def wake(self) -> None:
         with self._cond:
+            self._woken = True
             self._cond.notify_all()
 
 
@@ -143,7 +178,8 @@ class IngestService:
         self.queue = IngestQueue(config.limits.queue_size, config.limits.queue_bytes)
         self.spool = Spool(config.spool_path) if config.spool_path != ":memory:" else None
         self.accounts = store.accounts()
-        self.preparer = Preparer(IngestOptions(min_level=config.min_level, grouping=config.grouping))
+        self.preparer = Preparer(IngestOptions(min_level=config.min_level, grouping=config.grouping),
+                                 self.spool.directory if self.spool is not None else None)
         self.healthy = True
         self.replaying = True
         self._stopping = False
@@ -201,7 +237,7 @@ class IngestService:
         except BaseException:
             self.queue.release(len(submission.body))
             raise
-        self.queue.put(Accepted(submission, ticket))
+        self.queue.put(self._accepted(submission, ticket))
 
     def call(self, work: Callable[[], T]) -> Future[T]:
         """Run `work` on the writer thread (the one that may write the store); wait on the future."""
@@ -209,6 +245,9 @@ class IngestService:
         self._commands.append((work, future))
         self.queue.wake()
         return future
+
+    def _accepted(self, submission: Submission, ticket: Ticket) -> Accepted:
+        return Accepted(submission.id, ticket, len(submission.body), None if self.spool is not None else submission)
 
     def _append(self, submissions: list[Submission]) -> list[Ticket]:
         if self.spool is None:
@@ -236,7 +275,7 @@ class IngestService:
                     self.queue.release(len(submission.body))
             else:
                 for (submission, _), ticket in zip(batch, tickets, strict=True):
-                    self.queue.put(Accepted(submission, ticket))
+                    self.queue.put(self._accepted(submission, ticket))
             for loop, futures in _by_loop(future for _, future in batch).items():
                 loop.call_soon_threadsafe(_settle, futures, error)
 
@@ -253,7 +292,7 @@ class IngestService:
         while True:
             self._run_commands()
             if not self._in_flight:
-                batch = self._take_batch(self.config.batch_wait_seconds)
+                batch = self._take_batch(IDLE_POLL_SECONDS)
                 if batch:
                     self._send(batch)
                 elif self._stopping and not self._commands and self.queue.depth == 0:
@@ -270,17 +309,8 @@ class IngestService:
             self._write_with_retries([], final)
 
     def _take_batch(self, wait: float) -> list[Accepted]:
-        """What is queued, up to `batch_requests`, waiting up to `wait` seconds for the first."""
-        first = self.queue.take(wait)
-        if first is None:
-            return []
-        batch = [first]
-        while len(batch) < self.config.batch_requests:
-            more = self.queue.take(0.0)
-            if more is None:
-                break
-            batch.append(more)
-        return batch
+        fill = 0.0 if self._stopping else self.config.batch_wait_seconds
+        return self.queue.take_batch(self.config.batch_requests, wait, fill)
 
     def _replay(self) -> None:
         """Commit what a previous run accepted but did not commit, before anything newer."""
@@ -296,7 +326,7 @@ class IngestService:
                 skipped += 1
                 continue
             self.queue.hold(len(submission.body))
-            batch.append(Accepted(submission, ticket))
+            batch.append(Accepted(submission.id, ticket, len(submission.body)))
             if len(batch) >= REPLAY_BATCH:
                 replayed += len(batch)
                 if self._in_flight:
@@ -318,7 +348,7 @@ class IngestService:
         """Hand a batch to the preparer (after those in flight); a dead preparer is restarted at the next commit."""
         self._in_flight.append(batch)
         try:
-            self.preparer.send([accepted.submission for accepted in batch])
+            self.preparer.send([accepted.work() for accepted in batch])
         except PreparerDied as exc:
             log.error("%s", exc)
 
@@ -346,7 +376,7 @@ class IngestService:
                 try:
                     self._start_preparer()
                     for in_flight in self._in_flight:
-                        self.preparer.send([accepted.submission for accepted in in_flight])
+                        self.preparer.send([accepted.work() for accepted in in_flight])
                 except Exception:
                     log.exception("cannot start the preparer again")
         raise AssertionError("unreachable: the retry delays never end")
@@ -374,7 +404,7 @@ class IngestService:
         if prepared.gave_up:  # at shutdown, with no preparer: the batch stays in the spool for the next start
             self.queue.done(batch)
             return
-        applied = [(a.submission.id, a.ticket.segment) for a in batch] if self.spool is not None else []
+        applied = [(a.id, a.ticket.segment) for a in batch] if self.spool is not None else []
         self.store.write_staged(prepared.staged, applied, self._dropped_segments)
         self._dropped_segments = []
         for reason in prepared.dropped:

@@ -6,7 +6,7 @@ issue fingerprints) runs here, in a process of its own, so it never competes wit
 loop for the interpreter lock. Batches go in order through one pipe and come back in order as
 Arrow tables (`StagedBatch`), with a brief of each event for metrics and alert hooks:
 
-    writer thread ──submissions──▶ preparer process: decode → Ingestor (enrich, grouping) → staging
+    writer thread ──spool tickets──▶ preparer process: read entries → decode → Ingestor (enrich, grouping) → staging
          ▲                                                                                  │
          └──────────────────── Prepared(tables, briefs, counts, miner state) ◀──────────────┘
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -33,7 +34,7 @@ from faultlens.ingest.extract import Extractor
 from faultlens.model import LatencyBucket, VolumeBucket
 from faultlens.runner import Flushed, IngestOptions, Ingestor
 from faultlens.server.decode import decode_submission
-from faultlens.server.spool import Submission
+from faultlens.server.spool import EntryReader, Submission, Ticket
 from faultlens.store.rows import aware_utc
 from faultlens.store.staging import StagedBatch, StagingStore
 
@@ -43,6 +44,9 @@ SAVE_GROUPING_EVERY = 5.0
 """Seconds between hand-overs of the template miner's state to be saved (also handed over at the end)."""
 START_SECONDS = 60.0
 """How long a new preparing process may take to answer its first batch."""
+NICENESS = 5
+"""How much lower the preparing process's CPU priority is than the server's: when the machine is
+short of CPU, answering SDKs comes first (what they send is safe in the spool), preparing after."""
 
 
 BRIEF_COLUMNS = ("fingerprint", "project", "service", "title", "level", "timestamp")
@@ -87,18 +91,23 @@ class Prepared:
 
 
 class Preparation:
-    """The preparing work itself: an Ingestor writing to a staging buffer. Runs in the child process."""
+    """The preparing work itself: an Ingestor writing to a staging buffer. Runs in the child process.
 
-    def __init__(self, options: IngestOptions, aliases: dict[str, str], grouping_state: str | None) -> None:
+    Work comes as spool tickets, read here from the spool's files (`spool_dir`), or as submissions.
+    """
+
+    def __init__(self, options: IngestOptions, aliases: dict[str, str], grouping_state: str | None,
+                 spool_dir: str | None = None) -> None:
         self.staging = StagingStore(aliases, grouping_state)
         self.ingestor = Ingestor(self.staging, options)
+        self.entries = EntryReader(spool_dir) if spool_dir is not None else None
         self._saved = time.monotonic()
 
-    def prepare(self, submissions: Sequence[Submission], final: bool = False) -> Prepared:
+    def prepare(self, work: Sequence[Submission | Ticket], final: bool = False) -> Prepared:
         flushed: list[Flushed] = []
         self.ingestor.on_flush = flushed.append
         dropped: list[str] = []
-        for submission in submissions:
+        for submission in self._read(work, dropped):
             when = submission.meta.get("received_at")
             extract = Extractor(submission.project, datetime.fromisoformat(when) if when else datetime.now(UTC))
             try:
@@ -116,15 +125,37 @@ class Preparation:
             prepared.latency.extend(part.latency)
         return prepared
 
+    def _read(self, work: Sequence[Submission | Ticket], dropped: list[str]) -> list[Submission]:
+        """The submissions of a batch; an entry that cannot be read back is dropped with why."""
+        submissions: list[Submission] = []
+        for item in work:
+            if isinstance(item, Submission):
+                submissions.append(item)
+                continue
+            if self.entries is None:
+                dropped.append(f"spool entry {item} (no spool to read it from)")
+                continue
+            try:
+                submissions.append(self.entries.read(item))
+            except (OSError, ValueError) as exc:
+                log.error("spool entry %s cannot be read back (%s); dropped", item, exc)
+                dropped.append(f"spool entry {item}: {exc}")
+        if self.entries is not None:
+            self.entries.close_others({item.segment for item in work if isinstance(item, Ticket)})
+        return submissions
 
-def _serve(conn: Connection, options: IngestOptions, aliases: dict[str, str], grouping_state: str | None) -> None:
-    """The child's loop: a list of submissions in, a Prepared out; None in means hand over the state and stop.
+
+def _serve(conn: Connection, options: IngestOptions, aliases: dict[str, str], grouping_state: str | None,
+           spool_dir: str | None) -> None:
+    """The child's loop: a batch of tickets (or submissions) in, a Prepared out; None in means hand over the
+    state and stop.
 
     A thread of its own reads what the server sends while this one prepares and answers: were both
     sides writing a large message at once with no one reading, each would wait on the other forever.
     """
-    preparation = Preparation(options, aliases, grouping_state)
-    inbox: queue.SimpleQueue[list[Submission] | None] = queue.SimpleQueue()
+    os.nice(NICENESS)
+    preparation = Preparation(options, aliases, grouping_state, spool_dir)
+    inbox: queue.SimpleQueue[list[Submission | Ticket] | None] = queue.SimpleQueue()
 
     def read() -> None:
         while True:
@@ -151,8 +182,9 @@ def _serve(conn: Connection, options: IngestOptions, aliases: dict[str, str], gr
 class Preparer:
     """The server's handle on its preparing process: send batches in order, receive them in order."""
 
-    def __init__(self, options: IngestOptions) -> None:
+    def __init__(self, options: IngestOptions, spool_dir: str | os.PathLike[str] | None = None) -> None:
         self.options = options
+        self.spool_dir = str(spool_dir) if spool_dir is not None else None
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["faultlens.server.preparer"])
         self._process: Any = None
@@ -165,17 +197,18 @@ class Preparer:
     def start(self, aliases: dict[str, str], grouping_state: str | None) -> None:
         self.stop_now()
         ours, theirs = self._context.Pipe()
-        self._process = self._context.Process(target=_serve, args=(theirs, self.options, aliases, grouping_state),
-                                              name="faultlens-preparer", daemon=True)
+        self._process = self._context.Process(
+            target=_serve, args=(theirs, self.options, aliases, grouping_state, self.spool_dir),
+            name="faultlens-preparer", daemon=True)
         self._process.start()
         theirs.close()
         self._conn = ours
 
-    def send(self, submissions: list[Submission]) -> None:
+    def send(self, work: list[Submission | Ticket]) -> None:
         if self._conn is None:
             raise PreparerDied("the preparing process is not running")
         try:
-            self._conn.send(submissions)
+            self._conn.send(work)
         except (OSError, ValueError) as exc:
             raise PreparerDied(f"cannot reach the preparing process: {exc}") from None
 

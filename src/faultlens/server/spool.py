@@ -49,9 +49,15 @@ class Submission:
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """Where an entry lies: its segment. The writer hands tickets back once their entries are committed."""
+    """Where an entry lies: its segment, and its frame's offset and length there.
+
+    The writer hands tickets back once their entries are committed; the preparing process reads
+    an entry's bytes by its ticket, so the server's process never holds a spooled body for long.
+    """
 
     segment: int
+    offset: int = 0
+    length: int = 0
 
 
 class Spool:
@@ -82,8 +88,8 @@ class Spool:
                 continue
             with self._lock:
                 self._outstanding[segment] = self._outstanding.get(segment, 0) + len(entries)
-            for submission in entries:
-                yield submission, Ticket(segment)
+            for submission, offset, length in entries:
+                yield submission, Ticket(segment, offset, length)
         self._recovered = []
 
     def append(self, submissions: list[Submission]) -> list[Ticket]:
@@ -92,12 +98,17 @@ class Spool:
         with self._lock:
             if self._file.tell() > SEGMENT_BYTES:
                 self._roll()
+            offset = self._file.tell()
             self._file.write(b"".join(frames))
             self._file.flush()
             if self.fsync:
                 os.fsync(self._file.fileno())
             self._outstanding[self._active] = self._outstanding.get(self._active, 0) + len(frames)
-            return [Ticket(self._active)] * len(frames)
+            tickets = []
+            for frame in frames:
+                tickets.append(Ticket(self._active, offset, len(frame)))
+                offset += len(frame)
+            return tickets
 
     def committed(self, tickets: list[Ticket]) -> list[int]:
         """The store holds these entries now: drop segments with nothing left uncommitted; return them."""
@@ -150,7 +161,35 @@ class Spool:
         return sorted(int(p.stem) for p in self.directory.glob("*.spool") if p.stem.isdigit())
 
     def _path(self, segment: int) -> Path:
-        return self.directory / f"{segment:08d}.spool"
+        return segment_path(self.directory, segment)
+
+
+def segment_path(directory: str | Path, segment: int) -> Path:
+    return Path(directory) / f"{segment:08d}.spool"
+
+
+class EntryReader:
+    """Reads entries back by their tickets (in the preparing process), one open file per segment."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self._files: dict[int, int] = {}
+
+    def read(self, ticket: Ticket) -> Submission:
+        """The entry a ticket names; OSError if its segment is gone, ValueError if its bytes are not the entry."""
+        fd = self._files.get(ticket.segment)
+        if fd is None:
+            fd = self._files[ticket.segment] = os.open(segment_path(self.directory, ticket.segment), os.O_RDONLY)
+        data = os.pread(fd, ticket.length, ticket.offset)
+        entry = decode_entry(data, 0)
+        if entry is None or entry[1] != len(data):
+            raise ValueError(f"spool segment {ticket.segment} holds no whole entry at byte {ticket.offset}")
+        return entry[0]
+
+    def close_others(self, keep: set[int]) -> None:
+        """Close the files of segments not in `keep` (segments are deleted once committed)."""
+        for segment in [s for s in self._files if s not in keep]:
+            os.close(self._files.pop(segment))
 
 
 def encode_entry(submission: Submission) -> bytes:
@@ -160,21 +199,31 @@ def encode_entry(submission: Submission) -> bytes:
     return _FRAME.pack(_MAGIC, len(meta), len(submission.body), crc) + meta + submission.body
 
 
-def read_segment(path: Path) -> Iterator[Submission]:
-    """Entries of one segment up to the first torn or corrupt one."""
+def decode_entry(data: bytes, pos: int) -> tuple[Submission, int] | None:
+    """The entry framed at `pos` and where it ends; None if it is torn or fails its CRC."""
+    if pos + _FRAME.size > len(data):
+        return None
+    magic, meta_len, body_len, crc = _FRAME.unpack_from(data, pos)
+    start = pos + _FRAME.size
+    end = start + meta_len + body_len
+    if magic != _MAGIC or end > len(data):
+        return None
+    meta, body = data[start:start + meta_len], data[start + meta_len:end]
+    if zlib.crc32(body, zlib.crc32(meta)) != crc:
+        return None
+    head = orjson.loads(meta)
+    return Submission(head["id"], head["kind"], head["project"], body, head.get("meta") or {}), end
+
+
+def read_segment(path: Path) -> Iterator[tuple[Submission, int, int]]:
+    """Entries of one segment, each with its offset and length, up to the first torn or corrupt one."""
     data = path.read_bytes()
     pos = 0
     while pos + _FRAME.size <= len(data):
-        magic, meta_len, body_len, crc = _FRAME.unpack_from(data, pos)
-        start = pos + _FRAME.size
-        end = start + meta_len + body_len
-        if magic != _MAGIC or end > len(data):
-            log.warning("spool %s: torn entry at byte %d dropped (never acknowledged)", path, pos)
+        entry = decode_entry(data, pos)
+        if entry is None:
+            log.warning("spool %s: torn or corrupt entry at byte %d; it and the rest of the segment are dropped "
+                        "(a torn last entry was never acknowledged)", path, pos)
             return
-        meta, body = data[start:start + meta_len], data[start + meta_len:end]
-        if zlib.crc32(body, zlib.crc32(meta)) != crc:
-            log.warning("spool %s: corrupt entry at byte %d; the rest of the segment is dropped", path, pos)
-            return
-        head = orjson.loads(meta)
-        yield Submission(head["id"], head["kind"], head["project"], body, head.get("meta") or {})
-        pos = end
+        yield entry[0], pos, entry[1] - pos
+        pos = entry[1]
