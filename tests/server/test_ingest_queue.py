@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faultlens.server.ingest import Accepted, IngestQueue
+from faultlens.server.ingest import Accepted, IngestQueue, new_submission
 from faultlens.server.spool import Submission, Ticket
 
 
@@ -54,3 +54,10 @@ def test_wake_ends_the_fill_with_what_is_queued() -> None:
     queued(queue, 2)
     queue.wake()
     assert len(queue.take_batch(most=5, wait=60.0, fill=60.0)) == 2
+
+
+def test_submission_ids_are_unique_and_shaped_like_sentry_ids() -> None:
+    """Ids stand in for an event id in Sentry's answer when an SDK sent none: 32 hex digits, never repeated."""
+    ids = [new_submission("json-lines", "shop", b"{}").id for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)

@@ -2,7 +2,7 @@
 
     receiver ──reserve──▶ queue slot (or 503)      bounded in requests and bytes: it never grows past them
         │
-        └──accept──▶ spool thread: write + fsync a group of requests, then answer them (2xx)
+        └──accept──▶ spool: a group of requests framed, written + fsynced together, then answered (2xx)
                           │
                           ▼
                      queue ──▶ writer thread ──tickets──▶ preparer process: read the spool → decode →
@@ -26,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import secrets
 import threading
 import time
-import uuid
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ from faultlens.server.decode import events_to_bytes
 from faultlens.server.hooks import AfterCommit, CommitResult, Overloaded
 from faultlens.server.metrics import ServerMetrics
 from faultlens.server.preparer import EventBrief, Prepared, Preparer, PreparerDied
-from faultlens.server.spool import Spool, Submission, Ticket
+from faultlens.server.spool import Spool, Submission, Ticket, encode_entry
 from faultlens.store.base import ServerStore
 from faultlens.store.staging import StagedBatch
 
@@ -184,29 +184,28 @@ class IngestService:
         self.replaying = True
         self._stopping = False
         self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
-        self._pending_cond = threading.Condition()
+        self._flushing = False
+        self._flusher: asyncio.Task[None] | None = None
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faultlens-spool")
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
         self._in_flight: deque[list[Accepted]] = deque()
         self._dropped_segments: list[int] = []
         self._known = store.issue_fingerprints()
         self._resolved = {s.fingerprint: s.resolved_at for s in self.accounts.issue_states().values()
                           if s.effective == "resolved" and s.resolved_at is not None}
-        self._spool_thread = threading.Thread(target=self._spool_loop, name="faultlens-spool", daemon=True)
         self._writer_thread = threading.Thread(target=self._writer_loop, name="faultlens-writer", daemon=True)
         metrics.queue_capacity.set(self.queue.capacity)
         metrics.queue_depth.set_function(lambda: self.queue.depth)
 
     def start(self) -> None:
         self._start_preparer()
-        self._spool_thread.start()
         self._writer_thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Commit what was accepted, save the grouping state, and stop the threads and the preparer."""
         self._stopping = True
-        with self._pending_cond:
-            self._pending_cond.notify_all()
         self.queue.wake()
-        self._spool_thread.join(timeout)
+        self._syncer.shutdown(wait=True)
         self._writer_thread.join(timeout)
         self.preparer.stop_now()
         if self.spool is not None:
@@ -221,11 +220,47 @@ class IngestService:
         """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
         if self._stopping or not self.queue.reserve(len(submission.body)):
             raise Overloaded("the ingest queue is full")
+        if self.spool is None:
+            self.queue.put(self._accepted(submission, Ticket(0)))
+            return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        with self._pending_cond:
-            self._pending.append((submission, done))
-            self._pending_cond.notify()
+        self._pending.append((submission, done))
+        if not self._flushing:
+            self._flushing = True
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
         await done
+
+    async def _flush(self) -> None:
+        """Group commit, on the request loop: what arrived while the last group was synced is framed here,
+        written and fsynced by the spool's thread in one go, then queued and answered here.
+
+        Framing and answering on the loop keeps the spool's thread out of the interpreter lock but
+        for a moment per group: a thread busy in Python beside the request loop costs the loop far
+        more than the work itself, each time either waits for the lock.
+        """
+        assert self.spool is not None
+        spool, loop = self.spool, asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    frames = [encode_entry(submission) for submission, _ in batch]
+                    tickets = await loop.run_in_executor(self._syncer, spool.append_frames, frames)
+                except Exception as exc:  # OSError: a full disk; RuntimeError: the spool's thread is shut down
+                    log.error("cannot write the spool: %s", exc)
+                    self.healthy = False
+                    error = exc if isinstance(exc, OSError) else OSError(str(exc))
+                    for submission, done in batch:
+                        self.queue.release(len(submission.body))
+                        if not done.done():
+                            done.set_exception(error)
+                    continue
+                for (submission, done), ticket in zip(batch, tickets, strict=True):
+                    self.queue.put(self._accepted(submission, ticket))
+                    if not done.done():
+                        done.set_result(None)
+        finally:
+            self._flushing = False
 
     def submit_events(self, events: Sequence[Event], project: str) -> None:
         """Spool and queue events made inside the process (probes); raises Overloaded when the queue is full."""
@@ -253,31 +288,6 @@ class IngestService:
         if self.spool is None:
             return [Ticket(0)] * len(submissions)
         return self.spool.append(submissions)
-
-    def _spool_loop(self) -> None:
-        """Group commit: everything that arrived during the last fsync is written and synced together,
-        and its requests are answered with one wake-up of their event loop."""
-        while True:
-            with self._pending_cond:
-                while not self._pending and not self._stopping:
-                    self._pending_cond.wait()
-                batch, self._pending = self._pending, []
-            if not batch:
-                return
-            error: OSError | None = None
-            try:
-                tickets = self._append([submission for submission, _ in batch])
-            except OSError as exc:
-                log.error("cannot write the spool: %s", exc)
-                self.healthy = False
-                error = exc
-                for submission, _ in batch:
-                    self.queue.release(len(submission.body))
-            else:
-                for (submission, _), ticket in zip(batch, tickets, strict=True):
-                    self.queue.put(self._accepted(submission, ticket))
-            for loop, futures in _by_loop(future for _, future in batch).items():
-                loop.call_soon_threadsafe(_settle, futures, error)
 
     def _writer_loop(self) -> None:
         """Double-buffered: while the preparer works on one batch, the writer writes the one before it.
@@ -495,23 +505,12 @@ class IngestService:
                 future.set_exception(exc)
 
 
+_ID_PREFIX = secrets.token_hex(10)
+_ID_COUNTER = itertools.count()
+
+
 def new_submission(kind: str, project: str, body: bytes, **meta: Any) -> Submission:
+    """A request to spool, with an id unique across processes and restarts: 80 random bits drawn when
+    the process starts, then a counter (a uuid4 per request asks the kernel for randomness each time)."""
     meta["received_at"] = datetime.now(UTC).isoformat()
-    return Submission(uuid.uuid4().hex, kind, project, body, meta)
-
-
-def _by_loop(futures: Iterable[asyncio.Future[None]]) -> dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]]:
-    grouped: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
-    for future in futures:
-        grouped.setdefault(future.get_loop(), []).append(future)
-    return grouped
-
-
-def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
-    for future in futures:
-        if future.done():
-            continue
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
+    return Submission(f"{_ID_PREFIX}{next(_ID_COUNTER):012x}", kind, project, body, meta)

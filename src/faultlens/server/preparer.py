@@ -44,7 +44,7 @@ SAVE_GROUPING_EVERY = 5.0
 """Seconds between hand-overs of the template miner's state to be saved (also handed over at the end)."""
 START_SECONDS = 60.0
 """How long a new preparing process may take to answer its first batch."""
-NICENESS = 5
+NICENESS = 10
 """How much lower the preparing process's CPU priority is than the server's: when the machine is
 short of CPU, answering SDKs comes first (what they send is safe in the spool), preparing after."""
 

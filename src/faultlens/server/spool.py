@@ -94,7 +94,10 @@ class Spool:
 
     def append(self, submissions: list[Submission]) -> list[Ticket]:
         """Write and sync entries; returns when they are on disk."""
-        frames = [encode_entry(s) for s in submissions]
+        return self.append_frames([encode_entry(s) for s in submissions])
+
+    def append_frames(self, frames: list[bytes]) -> list[Ticket]:
+        """Write and sync entries already framed by `encode_entry`; returns when they are on disk."""
         with self._lock:
             if self._file.tell() > SEGMENT_BYTES:
                 self._roll()
