@@ -79,12 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.queue_size", "a positive whole number",
             "Accepted requests waiting for the writer; past it, 503 with Retry-After."),
     Setting("server.queue_bytes", "a positive whole number",
-            "Bytes of accepted requests waiting for the writer (held in memory); past it, 503 too."),
+            "Bytes of accepted requests waiting for the writer (in the spool); past it, 503 too."),
     Setting("server.rate_per_key", "a number of events per second (0 for no limit)",
             "Average rate each project key may send at; past it, 429 with Retry-After."),
     Setting("server.rate_burst", "a positive whole number", "Events a key may send at once above its rate."),
     Setting("server.batch_requests", "a positive whole number",
             "Accepted requests the writer commits at most in one batch."),
+    Setting("server.batch_bytes", "a positive whole number",
+            "Bytes of accepted requests the writer commits at most in one batch (one larger request goes alone)."),
     Setting("server.batch_wait_seconds", "a number of seconds",
             "How long the writer waits to fill a batch before committing what it has."),
     # Alerts and probes (docs/alerting.md): read by faultlens/server/alerting.py and probes.py.
@@ -121,7 +123,8 @@ SETTINGS: tuple[Setting, ...] = (
 SERVER_KINDS: dict[str, type | tuple[type, ...]] = {
     "host": str, "port": int, "db": str, "public_url": str, "spool_dir": str, "min_level": str,
     "max_body_bytes": int, "max_decompressed_bytes": int, "max_event_bytes": int, "queue_size": int, "queue_bytes": int,
-    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_wait_seconds": (int, float),
+    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_bytes": int,
+    "batch_wait_seconds": (int, float),
     "probes": list, "alerts": list, "webhooks": list, "webhook_allowed_networks": list,
 }
 """The Python type each `[server]` key must have; numbers must also be positive (rate_per_key may be 0)."""

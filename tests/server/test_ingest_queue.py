@@ -61,3 +61,16 @@ def test_submission_ids_are_unique_and_shaped_like_sentry_ids() -> None:
     ids = [new_submission("json-lines", "shop", b"{}").id for _ in range(10_000)]
     assert len(set(ids)) == len(ids)
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_a_batch_is_bounded_in_bytes_but_never_empty() -> None:
+    """A batch is one transaction, held in memory by the store: bounded by bytes too; a larger request goes alone."""
+    queue = IngestQueue(capacity=100, max_bytes=10_000)
+    for size in (400, 400, 400, 5000, 100):
+        assert queue.reserve(size)
+        queue.put(accepted(size))
+    assert [a.size for a in queue.take_batch(most=50, wait=0.0, fill=60.0, most_bytes=1000)] == [400, 400], \
+        "ready by bytes, cut before the budget is passed"
+    assert [a.size for a in queue.take_batch(most=50, wait=0.0, fill=0.0, most_bytes=1000)] == [400]
+    assert [a.size for a in queue.take_batch(most=50, wait=0.0, fill=0.0, most_bytes=1000)] == [5000]
+    assert [a.size for a in queue.take_batch(most=50, wait=0.0, fill=0.0, most_bytes=1000)] == [100]

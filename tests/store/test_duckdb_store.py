@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pyarrow as pa
 import pytest
 
 from faultlens.errors import StoreError
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.store import open_store
+from faultlens.store.staging import StagedBatch, StagingStore
 
 LINES = (
     "2026-11-28 14:05:0{i},000 ERROR [worker.jobs] job {i} failed: timeout talking to payment-service\n"
@@ -82,4 +84,25 @@ def test_events_survive_in_the_file(tmp_path):
     store = open_store(db)
     rows = store.query("issues", since=None, until=None, min_rank=None)
     assert len(rows) == 1 and rows[0]["count"] == 2
+    store.close()
+
+
+def test_a_transaction_over_the_ingest_memory_limit_is_written(tmp_path):
+    """A batch whose transaction is larger than the ingest memory limit (one huge request to the server)
+    is written with the queries' limit, not refused on every retry; later batches go back to the small one."""
+    log = tmp_path / "worker.log"
+    write_log(log, 1)
+    staging = StagingStore({}, None)
+    Ingestor(staging, IngestOptions()).run([str(log)])
+    one = staging.take().tables["events"]
+    count = 1500
+    big = one.take([0] * count)
+    big = big.set_column(big.schema.get_field_index("id"), "id", pa.array([f"event-{n}" for n in range(count)]))
+    big = big.set_column(big.schema.get_field_index("message"), "message", pa.array(["x" * 60_000] * count))
+    assert big.nbytes > 64 * 1024 * 1024
+    store = open_store(str(tmp_path / "store.duckdb"))
+    assert store.write_staged(StagedBatch({"events": big})) == count
+    assert store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("61.0 MiB", "64.0 MB")
+    assert store.write_staged(StagedBatch({"events": one})) == 1
+    assert store.query("totals")[0]["events"] == count + 1
     store.close()

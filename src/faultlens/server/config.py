@@ -60,6 +60,9 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     batch_requests: int = 2000
     """Accepted requests the writer commits at most in one batch."""
+    batch_bytes: int = 16 * MIB
+    """Bytes of accepted requests (as spooled) the writer commits at most in one batch; a larger
+    request goes alone. A batch is written in one transaction, which the store holds in memory."""
     batch_wait_seconds: float = 0.5
     """How long the oldest queued request may wait for its batch to fill: every commit costs tens of
     milliseconds whatever its size, so under load larger batches cost far less per event."""

@@ -95,7 +95,9 @@ class IngestQueue:
         self._items: deque[Accepted] = deque()
         self._held = 0
         self._held_bytes = 0
+        self._item_bytes = 0
         self._want = 1
+        self._want_bytes: int | None = None
         self._woken = False
         self._cond = threading.Condition()
 
@@ -123,7 +125,8 @@ class IngestQueue:
     def put(self, item: Accepted) -> None:
         with self._cond:
             self._items.append(item)
-            if len(self._items) == 1 or len(self._items) >= self._want:  # the writer waits for nothing else
+            self._item_bytes += item.size
+            if len(self._items) == 1 or self._full_batch():  # the writer waits for nothing else
                 self._cond.notify()
 
     def hold(self, size: int) -> None:
@@ -132,28 +135,38 @@ class IngestQueue:
             self._held += 1
             self._held_bytes += size
 
-    def take_batch(self, most: int, wait: float, fill: float) -> list[Accepted]:
-        """Up to `most` items once a batch is ready: `most` are queued, or the oldest has waited `fill`
-        seconds. Waits up to `wait` seconds for that (0: takes only a batch ready now); `wake` ends
-        the wait with whatever is queued.
+    def take_batch(self, most: int, wait: float, fill: float, most_bytes: int | None = None) -> list[Accepted]:
+        """Up to `most` items (and `most_bytes`, one item at least) once a batch is ready: `most` are
+        queued, or the oldest has waited `fill` seconds. Waits up to `wait` seconds for that (0: takes
+        only a batch ready now); `wake` ends the wait with whatever is queued.
 
         Every commit has a fixed cost (in DuckDB, tens of milliseconds whatever its size), so under
         load batches are let fill rather than sent the moment the last returns.
         """
         deadline = time.monotonic() + wait
         with self._cond:
-            self._want = most
+            self._want, self._want_bytes = most, most_bytes
             while True:
                 now = time.monotonic()
-                ready = bool(self._items) and (len(self._items) >= most or now >= self._items[0].arrived + fill)
+                ready = bool(self._items) and (self._full_batch() or now >= self._items[0].arrived + fill)
                 if ready or self._woken or now >= deadline:
                     break
                 until = min(deadline, self._items[0].arrived + fill) if self._items else deadline
                 self._cond.wait(max(until - now, 0.0))
-            if not (ready or self._woken):
+            woken, self._woken = self._woken, False
+            if not self._items or not (ready or woken):
                 return []
-            self._woken = False
-            return [self._items.popleft() for _ in range(min(most, len(self._items)))]
+            batch = [self._items.popleft()]
+            size = batch[0].size
+            room = most_bytes if most_bytes is not None else float("inf")
+            while self._items and len(batch) < most and size + self._items[0].size <= room:
+                size += self._items[0].size
+                batch.append(self._items.popleft())
+            self._item_bytes -= size
+            return batch
+
+    def _full_batch(self) -> bool:
+        return len(self._items) >= self._want or (self._want_bytes is not None and self._item_bytes >= self._want_bytes)
 
     def done(self, batch: list[Accepted]) -> None:
         with self._cond:
@@ -320,7 +333,7 @@ class IngestService:
 
     def _take_batch(self, wait: float) -> list[Accepted]:
         fill = 0.0 if self._stopping else self.config.batch_wait_seconds
-        return self.queue.take_batch(self.config.batch_requests, wait, fill)
+        return self.queue.take_batch(self.config.batch_requests, wait, fill, self.config.batch_bytes)
 
     def _replay(self) -> None:
         """Commit what a previous run accepted but did not commit, before anything newer."""

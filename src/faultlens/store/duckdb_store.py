@@ -117,7 +117,27 @@ class DuckDBStore:
 
     def _write_tables(self, tables: Mapping[str, pa.Table], grouping_state: str | None = None,
                       forget_segments: Sequence[int] = ()) -> int:
-        """Insert Arrow tables (in WRITE_ORDER) in one transaction; the number of events inserted."""
+        """Insert Arrow tables (in WRITE_ORDER) in one transaction; the number of events inserted.
+
+        A transaction is held in memory until it commits, so one larger than the ingest memory limit
+        (a huge request) is tried once more with the queries' limit rather than refused for ever.
+        """
+        try:
+            return self._write_transaction(tables, grouping_state, forget_segments)
+        except duckdb.OutOfMemoryException:
+            if self._query_limit_set:
+                raise StoreError(f"cannot write {', '.join(tables)}: out of memory even at {QUERY_MEMORY_LIMIT}",
+                                 path=self.path) from None
+        self.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
+        try:
+            return self._write_transaction(tables, grouping_state, forget_segments)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot write {', '.join(tables)}: {exc}", path=self.path) from None
+        finally:
+            self.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+
+    def _write_transaction(self, tables: Mapping[str, pa.Table], grouping_state: str | None,
+                           forget_segments: Sequence[int]) -> int:
         inserted = 0
         try:
             self.con.execute("BEGIN")
@@ -137,6 +157,9 @@ class DuckDBStore:
                 self.con.execute("INSERT OR REPLACE INTO grouping_state VALUES (?, ?, ?)",
                                  [STATE_NAME, grouping_state, naive_utc(datetime.now(UTC))])
             self.con.execute("COMMIT")
+        except duckdb.OutOfMemoryException:
+            self.con.execute("ROLLBACK")
+            raise
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
             raise StoreError(f"cannot write {', '.join(tables)}: {exc}", path=self.path) from None
