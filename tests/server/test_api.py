@@ -124,6 +124,28 @@ def test_report_is_per_project(server_config: Any, credentials: Any, start_serve
     assert [p["name"] for p in projects] == ["shop", "billing"]
 
 
+def test_the_same_error_in_two_projects_is_two_issues(server_config: Any, credentials: Any,
+                                                      start_server: Any) -> None:
+    """Issues belong to one project: the same exception sent to two projects is an issue in each, with its
+    own count and status (resolving one leaves the other open)."""
+    store = open_store(server_config.db)
+    other_project, other_key = store.accounts().create_project("billing", new_public_key())  # type: ignore[attr-defined]
+    store.close()
+    running = start_server(server_config)
+    for _ in range(2):
+        send(running, credentials.public_key, credentials.project_id, error("KeyError", "'sku'"))
+    send(running, other_key.public_key, other_project.id, error("KeyError", "'sku'"))
+    running.wait_committed()
+    with running.client(credentials.token) as client:
+        shop = client.get("/api/projects/shop/issues").json()["issues"]
+        billing = client.get("/api/projects/billing/issues").json()["issues"]
+        assert [(i["type"], i["count"]) for i in shop] == [("KeyError", 2)]
+        assert [(i["type"], i["count"]) for i in billing] == [("KeyError", 1)]
+        assert shop[0]["id"] != billing[0]["id"]
+        assert client.patch(f"/api/issues/{shop[0]['id']}", json={"status": "resolved"}).status_code == 200
+        assert client.get(f"/api/issues/{billing[0]['id']}").json()["status"] == "unresolved"
+
+
 def test_openapi_names_every_api_route(running: Any) -> None:
     """/api/openapi.json describes every route under /api/ but the ingest doors, with its methods."""
     with running.client() as client:

@@ -5,6 +5,9 @@ fingerprint; the stack trace (see :mod:`faultlens.grouping.stack`); and, with no
 the exception types, level, service and the message's mined template id. A rule with ``extra``
 parts adds them to every key of the default.
 
+Keys are scoped to the event's project: the same error in two projects is two issues (the default
+project, the command line's, adds nothing, so its keys are what they always were).
+
 An event carries one fingerprint, the hash of the parts in `event.grouping`, but may join an
 issue by others: a stack trace also yields its all-frames and crash-site keys, and a template
 whose id changed since (templates merge as the miner learns) keeps its earlier id as a key. The
@@ -24,6 +27,7 @@ from faultlens.grouping.stack import all_frame_parts, crash_site_parts, has_usab
 from faultlens.model import Event
 
 FINGERPRINT_HEX = 16
+DEFAULT_PROJECT = "default"
 MAX_TEMPLATE_SOURCE = 2000
 
 
@@ -34,6 +38,11 @@ def hash_parts(parts: Sequence[str]) -> str:
 def template_source(event: Event) -> str:
     """The text the miner learns from: the first line of the message, bounded."""
     return event.message.split("\n", 1)[0][:MAX_TEMPLATE_SOURCE]
+
+
+def project_scope(project: str) -> list[str]:
+    """The key part that keeps projects apart; none for the default project."""
+    return [] if project == DEFAULT_PROJECT else [f"project:{project}"]
 
 
 @dataclass(slots=True)
@@ -58,20 +67,21 @@ class Fingerprinter:
         self.pending: dict[str, GroupingKeys] = {}
 
     def __call__(self, event: Event) -> Event:
+        scope = project_scope(event.project)
         if event.explicit_fingerprint:
-            self._set(event, [f"explicit:{event.explicit_fingerprint}"], [])
+            self._set(event, [*scope, f"explicit:{event.explicit_fingerprint}"], [])
             return event
         rule = first_matching_rule(event, self.config.fingerprint_rules)
         if rule is not None and rule.fingerprint is not None:
-            self._set(event, [f"rule:{rule.name}", f"fixed:{rule.expand(rule.fingerprint, event)}"], [])
+            self._set(event, [*scope, f"rule:{rule.name}", f"fixed:{rule.expand(rule.fingerprint, event)}"], [])
             return event
-        lead = [f"rule:{rule.name}"] if rule is not None else []
+        lead = [*scope, *([f"rule:{rule.name}"] if rule is not None else [])]
         extra = [f"extra:{rule.expand(part, event)}" for part in rule.extra] if rule is not None else []
         stack_rules = self.config.stack_rules
         if has_usable_stack(event.exceptions, stack_rules):
             parts = lead + in_app_parts(event.exceptions, stack_rules) + extra
-            others = [("all-frames", all_frame_parts(event.exceptions) + extra),
-                      ("crash-site", crash_site_parts(event.exceptions, stack_rules) + extra)]
+            others = [("all-frames", scope + all_frame_parts(event.exceptions) + extra),
+                      ("crash-site", scope + crash_site_parts(event.exceptions, stack_rules) + extra)]
             self._set(event, parts, others)
             return event
         self._set_template(event, lead, extra)
