@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.exporter.otlp.proto.http import Compression
@@ -16,6 +17,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from tests.server.test_ingest_answers import limited
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "traces_otel" / "checkout"
 RESOURCE = Resource.create({"service.name": "checkout", "service.version": "2.0.1",
@@ -80,3 +83,23 @@ def test_otlp_json_body_and_bad_bodies(running: Any, credentials: Any) -> None:
     running.wait_committed()
     with running.client(credentials.token) as client:
         assert client.get("/api/projects/shop/issues").json()["issues"], "failing spans of the fixture are issues"
+
+
+def test_an_oversized_record_is_413(server_config: Any, credentials: Any, start_server: Any) -> None:
+    """Each span and log record is held to the event size limit, as a Sentry item or a log line is."""
+    running = start_server(limited(server_config, max_event_bytes=16 * 1024))
+    headers = {"Authorization": f"Bearer {credentials.public_key}", "Content-Type": "application/json"}
+
+    def logs(body: str) -> bytes:
+        return orjson.dumps({"resourceLogs": [{"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "checkout"}}]}, "scopeLogs": [{"logRecords": [
+                {"timeUnixNano": "1764547200000000000", "severityText": "ERROR", "body": {"stringValue": body}}]}]}]})
+    spans = orjson.loads((FIXTURES / "traces.otlp.jsonl").read_text().splitlines()[0])
+    span = spans["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span.setdefault("attributes", []).append({"key": "blob", "value": {"stringValue": "s" * 20_000}})
+    with running.client() as client:
+        assert client.post("/v1/logs", content=logs("payment failed"), headers=headers).status_code == 200
+        big = client.post("/v1/logs", content=logs("x" * 20_000), headers=headers)
+        assert big.status_code == 413 and "log record" in big.json()["error"]["message"]
+        wide = client.post("/v1/traces", content=orjson.dumps(spans), headers=headers)
+        assert wide.status_code == 413 and "span" in wide.json()["error"]["message"]

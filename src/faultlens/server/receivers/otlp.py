@@ -7,11 +7,16 @@ encoding; errors use the server's one JSON shape (exporters act on the status co
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from starlette.concurrency import run_in_threadpool
 
+from faultlens.ingest.record import Record
+from faultlens.ingest.traces import SpanRecord
 from faultlens.server.bodies import read_body
 from faultlens.server.context import ServerContext
-from faultlens.server.decode import otlp_items
+from faultlens.server.decode import Item, otlp_items
 from faultlens.server.errors import ApiError
 from faultlens.server.front import Answer, IngestRequest, json_answer
 from faultlens.server.ingest import new_submission
@@ -20,6 +25,27 @@ from faultlens.server.receivers import Receiver
 PROTOBUF = "application/x-protobuf"
 INLINE_BYTES = 64 * 1024
 """Bodies up to this size are decoded on the event loop; larger ones in a worker thread."""
+
+
+def records_within(items: list[Item], limit: int) -> list[Item]:
+    """The export's spans and log records, each within `max_event_bytes` as an event is; else 413.
+
+    A record is measured as its content serialized: a log record's body and attributes, a span's
+    attributes and events (what becomes an event or a stored span).
+    """
+    for item in items:
+        content: list[Any]
+        if isinstance(item, SpanRecord):
+            what, content = "span", [item.span.name, item.span.attributes, item.span.status_message,
+                                     [(event.name, event.attributes) for event in item.events]]
+        elif isinstance(item, Record):
+            what, content = "log record", [item.message, item.fields, item.extra]
+        else:
+            continue
+        size = len(orjson.dumps(content, default=str))
+        if size > limit:
+            raise ApiError(413, f"an OTLP {what} is {size} bytes, over the limit of {limit}; split or trim it")
+    return items
 
 
 class OtlpReceiver(Receiver):
@@ -33,10 +59,11 @@ class OtlpReceiver(Receiver):
             raise ApiError(415, f"Content-Type {content_type!r}: send application/x-protobuf or application/json")
         body = await read_body(request, self.context.config.limits)
         submission = new_submission("otlp", key.project, body, content_type=content_type)
-        if len(body) <= INLINE_BYTES:
-            items = otlp_items(body, content_type, submission.id)
-        else:
-            items = await run_in_threadpool(otlp_items, body, content_type, submission.id)
+        limit = self.context.config.limits.max_event_bytes
+
+        def decode() -> list[Item]:
+            return records_within(otlp_items(body, content_type, submission.id), limit)
+        items = decode() if len(body) <= INLINE_BYTES else await run_in_threadpool(decode)
         if items:
             self.check_rate(key.public_key, len(items))
             await self.context.ingest.accept(submission)
