@@ -85,6 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.rate_burst", "a positive whole number", "Events a key may send at once above its rate."),
     Setting("server.batch_requests", "a positive whole number",
             "Accepted requests the writer commits at most in one batch."),
+    Setting("server.store_threads", "a whole number (0 for one per core)",
+            "Threads the embedded DuckDB store may use while the server runs."),
     Setting("server.batch_bytes", "a positive whole number",
             "Bytes of accepted requests the writer commits at most in one batch (one larger request goes alone)."),
     Setting("server.batch_wait_seconds", "a number of seconds",
@@ -123,11 +125,11 @@ SETTINGS: tuple[Setting, ...] = (
 SERVER_KINDS: dict[str, type | tuple[type, ...]] = {
     "host": str, "port": int, "db": str, "public_url": str, "spool_dir": str, "min_level": str,
     "max_body_bytes": int, "max_decompressed_bytes": int, "max_event_bytes": int, "queue_size": int, "queue_bytes": int,
-    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_bytes": int,
+    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_bytes": int, "store_threads": int,
     "batch_wait_seconds": (int, float),
     "probes": list, "alerts": list, "webhooks": list, "webhook_allowed_networks": list,
 }
-"""The Python type each `[server]` key must have; numbers must also be positive (rate_per_key may be 0)."""
+"""The Python type each `[server]` key must have; numbers must be positive (rate_per_key, store_threads may be 0)."""
 
 _EXPECTED = {setting.key: setting.expected for setting in SETTINGS}
 
@@ -233,7 +235,7 @@ class _Reader:
             kind = SERVER_KINDS[key]
             wrong = not isinstance(value, kind) or isinstance(value, bool)
             if not wrong and isinstance(value, int | float) and not isinstance(value, bool):
-                wrong = value < 0 or (value == 0 and key != "rate_per_key")
+                wrong = value < 0 or (value == 0 and key not in ("rate_per_key", "store_threads"))
             if not wrong and key == "min_level":
                 wrong = value not in LEVELS
             if wrong:

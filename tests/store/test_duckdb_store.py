@@ -106,3 +106,16 @@ def test_a_transaction_over_the_ingest_memory_limit_is_written(tmp_path):
     assert store.write_staged(StagedBatch({"events": one})) == 1
     assert store.query("totals")[0]["events"] == count + 1
     store.close()
+
+
+def test_the_server_can_hold_the_store_to_one_thread(tmp_path):
+    """`[server] store_threads`: one thread for the whole file (every connection), or DuckDB's default again."""
+    store = open_store(str(tmp_path / "store.duckdb"))
+    default = store.con.execute("SELECT current_setting('threads')").fetchone()[0]
+    store.limit_threads(1)
+    reader = store.reader()
+    assert reader.con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+    reader.close()
+    store.limit_threads(0)
+    assert store.con.execute("SELECT current_setting('threads')").fetchone()[0] == default
+    store.close()

@@ -59,6 +59,7 @@ def create_app(config: ServerConfig) -> Starlette:
     the extension points hooks.py describes; add to them before the app starts serving.
     """
     store = open_server_store(config.db)
+    store.limit_threads(config.store_threads)
     redact_access_log()
     metrics = ServerMetrics()
     after_commit: list[AfterCommit] = []

@@ -66,6 +66,10 @@ class ServerConfig:
     batch_wait_seconds: float = 0.5
     """How long the oldest queued request may wait for its batch to fill: every commit costs tens of
     milliseconds whatever its size, so under load larger batches cost far less per event."""
+    store_threads: int = 1
+    """Threads the embedded DuckDB store may use (0: one per core). One by default: under load the
+    request loop needs a core of its own more than a batch's insert needs two (reports, cached,
+    are built on one thread too)."""
     min_level: str = "warning"
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     probes: Sequence[Mapping[str, Any]] = ()

@@ -81,6 +81,9 @@ class ServerStore(Store, Protocol):
     def spool_applied(self) -> set[str]:
         """Ids of spooled requests the store already holds (see write_staged)."""
 
+    def limit_threads(self, count: int) -> None:
+        """Let the store's engine use at most `count` threads in this process (0: its own default)."""
+
     def issue_fingerprints(self) -> set[str]:
         """Every issue's fingerprint: the writer tells new issues from known ones by it."""
 

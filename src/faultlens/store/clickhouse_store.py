@@ -190,6 +190,9 @@ class ClickHouseStore:
                                                     "segment": pa.array([s for _, s in applied], pa.int64())}))
         return inserted
 
+    def limit_threads(self, count: int) -> None:
+        """Nothing to do: ClickHouse (a server, or chDB's engine) schedules its own threads."""
+
     def spool_applied(self) -> set[str]:
         return {str(row[0]) for row in self._rows("SELECT DISTINCT id FROM spool_applied", {}, "read spool_applied")}
 

@@ -108,6 +108,10 @@ class DuckDBStore:
                                                 "segment": pa.array([s for _, s in applied], pa.int64())})
         return self._write_tables(tables, batch.grouping_state, forget_segments)
 
+    def limit_threads(self, count: int) -> None:
+        """DuckDB's threads, for every connection to this file (the setting is per database)."""
+        self.con.execute("RESET threads" if count <= 0 else f"SET threads = {int(count)}")
+
     def spool_applied(self) -> set[str]:
         """Ids of spooled requests already in the store (see write_staged)."""
         return {row[0] for row in self.con.execute("SELECT id FROM spool_applied").fetchall()}
