@@ -9,6 +9,7 @@ import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
 from faultlens.model import Event, Source
+from faultlens.server.metrics import IssueStatusCollector
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -68,3 +69,22 @@ def test_request_durations_feed_the_latency_histogram(running: Any, credentials:
     assert found[(bucket, (("le", "0.05"), ("service", "web")))] == 2
     assert found[(bucket, (("le", "0.25"), ("service", "web")))] == 3
     assert found[(bucket, (("le", "+Inf"), ("service", "web")))] == 4
+
+
+def test_issue_counts_are_read_at_most_every_few_seconds() -> None:
+    """Each reading of issues by status is a store query: frequent scrapes share one until it is old."""
+    readings: list[int] = []
+    now = [100.0]
+
+    def counts() -> dict[str, int]:
+        readings.append(1)
+        return {"unresolved": len(readings)}
+    collector = IssueStatusCollector(counts, max_age=5.0, clock=lambda: now[0])
+
+    def scraped() -> float:
+        return next(iter(collector.collect())).samples[0].value
+    assert [scraped(), scraped()] == [1, 1]
+    now[0] += 4.9
+    assert scraped() == 1
+    now[0] += 0.2
+    assert scraped() == 2 and len(readings) == 2

@@ -6,6 +6,8 @@ writes are computed from (docs/alerts.md); the rest say how ingestion is doing.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
@@ -17,18 +19,35 @@ from faultlens.model import LATENCY_BOUNDS_MS
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class IssueStatusCollector(Collector):
-    """Issues by status, read from the store when scraped (a group-by over the issues table)."""
+ISSUE_COUNTS_MAX_AGE = 5.0
+"""Seconds a reading of the issues by status serves scrapes: each reading is a query on the store."""
 
-    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+
+class IssueStatusCollector(Collector):
+    """Issues by status, read from the store (a group-by over the issues table) at most every few seconds,
+    however often the server is scraped."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]], max_age: float = ISSUE_COUNTS_MAX_AGE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.counts = counts
+        self.max_age = max_age
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._read: tuple[float, dict[str, int]] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("faultlens_issues", "Issues by status (regressed: resolved, then seen again).",
                                    labels=["status"])
-        for status, count in sorted(self.counts().items()):
+        for status, count in sorted(self._current().items()):
             family.add_metric([status], count)
         yield family
+
+    def _current(self) -> dict[str, int]:
+        with self._lock:
+            now = self.clock()
+            if self._read is None or now - self._read[0] >= self.max_age:
+                self._read = (now, self.counts())
+            return self._read[1]
 
 
 class ServerMetrics:
