@@ -378,50 +378,64 @@ class IngestService:
     def _receive_oldest(self) -> tuple[list[Accepted], Prepared]:
         """The oldest batch in flight and what the preparer made of it; a dead preparer is started again
         and given every batch in flight again (their bytes are in the spool)."""
-        delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
-        for attempt, delay in enumerate(delays):
-            if delay:
-                time.sleep(delay)
-            try:
-                prepared = self.preparer.receive()
-                return self._in_flight.popleft(), prepared
-            except PreparerDied as exc:
-                log.error("%s; starting it again and sending it the %d batch(es) in flight", exc,
-                          len(self._in_flight))
-                self.healthy = False
-                self.metrics.commit_failures.inc()
-                if self._stopping and attempt >= len(RETRY_DELAYS):
-                    log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
-                              sum(len(b) for b in self._in_flight))
-                    stuck = [accepted for batch in self._in_flight for accepted in batch]
-                    self._in_flight.clear()
-                    return stuck, Prepared(StagedBatch(), gave_up=True)
-                try:
-                    self._start_preparer()
-                    for in_flight in self._in_flight:
-                        self.preparer.send([accepted.work() for accepted in in_flight])
-                except Exception:
-                    log.exception("cannot start the preparer again")
-        raise AssertionError("unreachable: the retry delays never end")
+        def receive() -> tuple[list[Accepted], Prepared]:
+            prepared = self.preparer.receive()
+            return self._in_flight.popleft(), prepared
+
+        def failed(exc: BaseException, attempt: int) -> None:
+            log.error("%s; starting it again and sending it the %d batch(es) in flight", exc, len(self._in_flight))
+
+        def give_up() -> tuple[list[Accepted], Prepared]:
+            stuck = [accepted for batch in self._in_flight for accepted in batch]
+            log.error("giving up at shutdown: %d request(s) stay in the spool for the next start", len(stuck))
+            self._in_flight.clear()
+            return stuck, Prepared(StagedBatch(), gave_up=True)
+
+        return self._retrying(receive, PreparerDied, failed, give_up, self._restart_preparer)
+
+    def _restart_preparer(self) -> None:
+        try:
+            self._start_preparer()
+            for in_flight in self._in_flight:
+                self.preparer.send([accepted.work() for accepted in in_flight])
+        except Exception:
+            log.exception("cannot start the preparer again")
 
     def _write_with_retries(self, batch: list[Accepted], prepared: Prepared) -> None:
+        def write() -> None:
+            self._write(batch, prepared)
+            self.healthy = True
+
+        def failed(exc: BaseException, attempt: int) -> None:
+            log.error("commit failed (attempt %d); retrying", attempt + 1, exc_info=exc)
+
+        def give_up() -> None:
+            log.error("giving up at shutdown: %d request(s) stay in the spool for the next start", len(batch))
+            self.queue.done(batch)
+
+        self._retrying(write, Exception, failed, give_up)
+
+    def _retrying(self, attempt: Callable[[], T], failures: type[BaseException],
+                  failed: Callable[[BaseException, int], None], give_up: Callable[[], T],
+                  before_retry: Callable[[], None] | None = None) -> T:
+        """`attempt` until it succeeds, RETRY_DELAYS apart (the last repeating); each failure is reported to
+        `failed` and leaves the server unhealthy. Stopping, once every delay was tried, `give_up` answers:
+        what was not committed stays in the spool for the next start."""
         delays = itertools.chain((0.0,), RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
-        for attempt, delay in enumerate(delays):
+        for number, delay in enumerate(delays):
             if delay:
                 time.sleep(delay)
             try:
-                self._write(batch, prepared)
-                self.healthy = True
-                return
-            except Exception:
-                log.exception("commit failed (attempt %d); retrying", attempt + 1)
+                return attempt()
+            except failures as exc:
+                failed(exc, number)
                 self.healthy = False
                 self.metrics.commit_failures.inc()
-                if self._stopping and attempt >= len(RETRY_DELAYS):
-                    log.error("giving up at shutdown: %d request(s) stay in the spool for the next start",
-                              len(batch))
-                    self.queue.done(batch)
-                    return
+                if self._stopping and number >= len(RETRY_DELAYS):
+                    return give_up()
+                if before_retry is not None:
+                    before_retry()
+        raise AssertionError("unreachable: the retry delays never end")
 
     def _write(self, batch: list[Accepted], prepared: Prepared) -> None:
         if prepared.gave_up:  # at shutdown, with no preparer: the batch stays in the spool for the next start
