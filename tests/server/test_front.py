@@ -39,7 +39,11 @@ class Door:
 
     async def answer(self, request: IngestRequest) -> Answer:
         self.seen.append(request)
-        body = b"".join([chunk async for chunk in request.stream()])
+        chunks, more = [], True
+        while more:
+            chunk, more = await request.chunk()
+            chunks.append(chunk)
+        body = b"".join(chunks)
         return json_answer({"path": dict(request.path_params), "body": body.decode()}, self.status)
 
 
@@ -111,8 +115,9 @@ def test_request_reads_first_header_query_and_disconnects() -> None:
     assert request.client_host == "10.0.0.7"
 
     async def drain() -> None:
-        async for _ in request.stream():
-            pass
+        more = True
+        while more:
+            _, more = await request.chunk()
     with pytest.raises(ClientDisconnect):
         asyncio.run(drain())
 

@@ -31,11 +31,13 @@ def serve(
     import uvicorn
 
     from faultlens.server.app import create_app
+    from faultlens.server.gc_tuning import tune_collector
 
     if log_level not in ("debug", "info", "warning", "error"):
         raise UsageError(f"--log-level {log_level!r} is not one of: debug, info, warning, error")
     settings = server_config(load_config(config), db=db, host=host, port=port)
     application = create_app(settings)
+    tune_collector()
     err.print(f"faultlens serving {settings.db} at {settings.base_url} (the store is locked until it stops; "
               "`faultlens projects create NAME` prints a DSN when it is stopped)", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",

@@ -26,8 +26,9 @@ async def read_body(request: IngestRequest, limits: Limits) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the body is {declared} bytes, over the limit of {limit}; send smaller batches")
     chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
+    size, more = 0, True
+    while more:
+        chunk, more = await request.chunk()
         size += len(chunk)
         if size > limit:
             raise ApiError(413, f"the body is over the limit of {limit} bytes; send smaller batches")

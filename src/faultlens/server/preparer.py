@@ -34,6 +34,7 @@ from faultlens.ingest.extract import Extractor
 from faultlens.model import LatencyBucket, VolumeBucket
 from faultlens.runner import Flushed, IngestOptions, Ingestor
 from faultlens.server.decode import decode_submission
+from faultlens.server.gc_tuning import tune_collector
 from faultlens.server.spool import EntryReader, Submission, Ticket
 from faultlens.store.rows import aware_utc
 from faultlens.store.staging import StagedBatch, StagingStore
@@ -155,6 +156,7 @@ def _serve(conn: Connection, options: IngestOptions, aliases: dict[str, str], gr
     """
     os.nice(NICENESS)
     preparation = Preparation(options, aliases, grouping_state, spool_dir)
+    tune_collector()
     inbox: queue.SimpleQueue[list[Submission | Ticket] | None] = queue.SimpleQueue()
 
     def read() -> None:
