@@ -230,7 +230,10 @@ class IngestService:
         return self.healthy and not self.replaying and self._writer_thread.is_alive() and not self.queue.full
 
     async def accept(self, submission: Submission) -> None:
-        """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full."""
+        """Spool a request (fsynced in a group with its neighbours) and queue it; raises Overloaded when full.
+
+        Called on the server's one request loop: the group being gathered is that loop's alone.
+        """
         if self._stopping or not self.queue.reserve(len(submission.body)):
             raise Overloaded("the ingest queue is full")
         if self.spool is None:
