@@ -25,6 +25,7 @@ each request.
     python benchmarks/serve.py                      # all three: 1 worker, 64 in flight, 40000 requests or 20 s
     python benchmarks/serve.py --requests 5000 --duration 10
     python benchmarks/serve.py --skip-bugsink       # the ceiling and faultlens only
+    python benchmarks/serve.py --repeat 3           # the ceiling and faultlens 3 times each, medians reported
 
 The load generator shares the machine's cores with the server it loads; every target pays that
 cost alike, so the ratios are the figures to read.
@@ -143,6 +144,8 @@ class Outcome:
     """CPU time the server's processes (all of them, children included) spent from the measured load's start
     (after the warm-up) to its end (for faultlens, until everything answered was stored)."""
     note: str = ""
+    note_runs: str = ""
+    """With --repeat, every run's rate (this is the median one)."""
 
     @property
     def cpu_ms_per_event(self) -> float | None:
@@ -418,6 +421,17 @@ def _auth(key: str) -> str:
 
 # --- the report ------------------------------------------------------------------------------
 
+def median_run(runs: list[Outcome]) -> Outcome:
+    """The run with the median rate (the lower middle one of an even count), its note naming the others."""
+    measured = sorted((run for run in runs if not run.note), key=lambda run: run.rate)
+    if not measured:
+        return runs[0]
+    chosen = measured[(len(measured) - 1) // 2]
+    if len(runs) > 1:
+        chosen.note_runs = ", ".join(f"{run.rate:.0f}" for run in runs if not run.note)
+    return chosen
+
+
 def report(results: list[Outcome], args: argparse.Namespace, load_before: float) -> None:
     print(f"\n{args.concurrency} requests in flight, {args.workers} worker(s), at most {args.requests} requests "
           f"or {args.duration:g} s per server after {args.warmup} warm-up requests; one event per envelope; "
@@ -436,6 +450,8 @@ def report(results: list[Outcome], args: argparse.Namespace, load_before: float)
               f"{sum(r.failed.values()):>8}{stored:>9}{stored_rate:>10}{drain:>9}{cpu:>14}")
         if r.failed:
             print(f"{'':<24}failures: {json.dumps(r.failed)}")
+        if r.note_runs:
+            print(f"{'':<24}median of the runs' events/s: {r.note_runs}")
     by_name = {r.name: r for r in results if not r.note and r.rate}
     faultlens, ceiling, bugsink = (by_name.get("faultlens serve"), by_name.get("ceiling (trivial ASGI)"),
                                    by_name.get("Bugsink"))
@@ -463,10 +479,14 @@ def main() -> None:
     parser.add_argument("--bugsink-venv", default=str(Path(tempfile.gettempdir()) / "faultlens-bench-bugsink"),
                         help="virtualenv holding Bugsink; made and filled if missing")
     parser.add_argument("--no-install", action="store_true", help="do not install Bugsink if it is missing")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of the ceiling and of faultlens, alternating; each one's median run is reported "
+                             "(Bugsink runs once)")
     parser.add_argument("--skip-bugsink", action="store_true")
     parser.add_argument("--skip-faultlens", action="store_true")
     args = parser.parse_args()
     args.requests = max(1, args.requests)
+    args.repeat = max(1, args.repeat)
     args.duration = min(max(1.0, args.duration), 120.0)
 
     events, headers = sample_events()
@@ -475,12 +495,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="faultlens-bench-serve-"))
     results: list[Outcome] = []
     try:
-        results.append(bench_ceiling(args, bodies))
-        if not args.skip_faultlens:
-            if shutil.which("faultlens", path=str(VENV_BIN)) is None:
-                results.append(Outcome("faultlens serve", note=f"no faultlens command in {VENV_BIN}"))
-            else:
-                results.append(bench_faultlens(args, bodies, work))
+        ceilings: list[Outcome] = []
+        ours: list[Outcome] = []
+        for run in range(args.repeat):  # alternating, so drifts in the machine's load meet both alike
+            ceilings.append(bench_ceiling(args, bodies))
+            if not args.skip_faultlens:
+                if shutil.which("faultlens", path=str(VENV_BIN)) is None:
+                    ours.append(Outcome("faultlens serve", note=f"no faultlens command in {VENV_BIN}"))
+                else:
+                    (work / f"run-{run}").mkdir()
+                    ours.append(bench_faultlens(args, bodies, work / f"run-{run}"))
+        results += [median_run(runs) for runs in (ceilings, ours) if runs]
         if not args.skip_bugsink:
             try:
                 results.append(bench_bugsink(args, bodies, work))
