@@ -97,7 +97,6 @@ def test_malformed_and_unknown_items(running: Any, credentials: Any) -> None:
     with running.client() as client:
         assert client.post(path, content=odd, headers=headers).status_code == 200
         assert_error(client.post(path, content=b"{not json", headers=headers), 400, "malformed")
-        assert_error(client.post(path, content=envelope(({"type": "event"}, b"[1, 2]")), headers=headers), 400)
         assert_error(client.post(path, content=b'{}\n{"type":"event","length":99}\n{}', headers=headers), 400)
         assert_error(client.post(f"/api/{credentials.project_id}/store/", content=b"\x01\x02", headers=headers), 400)
         assert_error(client.post(path, content=b"x", headers={**headers, "Content-Encoding": "gzip"}), 400)
@@ -105,6 +104,26 @@ def test_malformed_and_unknown_items(running: Any, credentials: Any) -> None:
         assert_error(client.post("/api/notanumber/envelope/", content=odd, headers=headers), 404)
         assert_error(client.get(path), 405, "method_not_allowed")
         assert_error(client.get("/nowhere"), 404, "not_found")
+
+
+def test_a_bad_payload_is_dropped_alone(running: Any, credentials: Any) -> None:
+    """As Sentry's Relay does, the door reads an envelope's framing only: an item whose payload is not a JSON
+    object is accepted with it, then dropped alone (counted in /metrics); the envelope's other items are kept."""
+    path = f"/api/{credentials.project_id}/envelope/"
+    good = {"event_id": "5e1c0a4f6a2b4c8d9e0f1a2b3c4d5e6f", "message": "payment declined", "level": "error"}
+    mixed = envelope(({"type": "event"}, b"[1, 2]"), ({"type": "event"}, b"{not json"),
+                     ({"type": "event"}, orjson.dumps(good)), header={"event_id": good["event_id"]})
+    with running.client() as client:
+        answer = client.post(path, content=mixed, headers=auth(credentials.public_key))
+        assert answer.status_code == 200 and answer.json() == {"id": good["event_id"]}
+        running.wait_committed()
+        metrics = client.get("/metrics").text
+    assert "faultlens_ingest_dropped_total 2.0" in metrics
+    with running.client(credentials.token) as client:
+        issues = client.get("/api/projects/shop/issues").json()["issues"]
+        assert [issue["title"] for issue in issues] == ["payment declined"]
+        events = client.get(f"/api/issues/{issues[0]['id']}/events").json()["events"]
+    assert [event["id"] for event in events] == [good["event_id"]]
 
 
 def test_size_limits_and_bombs(server_config: ServerConfig, credentials: Any, start_server: Any) -> None:

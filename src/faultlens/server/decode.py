@@ -1,8 +1,10 @@
 """A spooled submission back into pipeline items: events, records and spans, per kind of request.
 
-Receivers parse a request once to answer 400 for what is malformed, and hand what they parsed to
-the writer with the spooled bytes; only a replay after a crash parses the bytes again, with the
-same functions, into items with the same ids.
+Receivers check a request's framing to answer 400 for what is malformed and spool its bytes; the
+preparing process decodes the bytes into items here, the same way on a replay after a crash, so
+the items get the same ids. A Sentry envelope's item payloads are parsed here only, as Sentry's
+Relay does: a payload that is not a JSON object is dropped (and said so) without losing the
+envelope's other items.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from faultlens.ingest.otlp import decode_otlp_document, decode_otlp_protobuf
 from faultlens.ingest.record import Record
 from faultlens.ingest.traces import SpanRecord
 from faultlens.model import Event, ExceptionInfo, Frame, Source
-from faultlens.server.sentry_envelope import Envelope, EnvelopeItem, parse_envelope
+from faultlens.server.sentry_envelope import Envelope, parse_envelope
 from faultlens.server.sentry_event import event_from_sentry, records_from_logs, spans_from_transaction, stable_id
 from faultlens.server.spool import Submission
 
@@ -37,11 +39,12 @@ def received_at(submission: Submission) -> datetime:
     return datetime.fromisoformat(stamp) if isinstance(stamp, str) else datetime.now(UTC)
 
 
-def sentry_items(payloads: list[tuple[str, dict[str, Any]]], submission: Submission) -> list[Item]:
-    """Events, spans and log records of an envelope's kept items (`(type, payload)` pairs)."""
+def sentry_items(payloads: list[tuple[int, str, dict[str, Any]]], submission: Submission) -> list[Item]:
+    """Events, spans and log records of an envelope's kept items (`(number, type, payload)`, numbered
+    from 1 among the kept items, so ids stay the same whichever items are dropped)."""
     when = received_at(submission)
     out: list[Item] = []
-    for number, (kind, payload) in enumerate(payloads, start=1):
+    for number, kind, payload in payloads:
         source = f"sentry:{submission.project}/{submission.id}/{number}"
         if kind == "event":
             out.append(event_from_sentry(payload, submission.project, source, when,
@@ -53,22 +56,29 @@ def sentry_items(payloads: list[tuple[str, dict[str, Any]]], submission: Submiss
     return out
 
 
-def parse_sentry_envelope(body: bytes) -> tuple[Envelope, list[tuple[str, dict[str, Any]]], list[str]]:
-    """The envelope cut down to the items faultlens keeps, their payloads, and the types it skipped."""
+def frame_sentry_envelope(body: bytes) -> tuple[Envelope, list[str]]:
+    """The envelope cut down to the items faultlens keeps, and the types it skipped; MalformedBody when its
+    framing (the envelope header, an item header, a length) is broken. Payloads are not parsed."""
     try:
         envelope = parse_envelope(body)
     except ValueError as exc:
         raise MalformedBody(f"not a Sentry envelope: {exc}") from None
-    kept: list[EnvelopeItem] = []
-    payloads: list[tuple[str, dict[str, Any]]] = []
-    skipped: list[str] = []
-    for item in envelope.items:
-        if item.type not in SENTRY_KINDS:
-            skipped.append(item.type)
-            continue
-        kept.append(item)
-        payloads.append((item.type, json_object(item.payload, f"the {item.type} item")))
-    return Envelope(envelope.headers, kept), payloads, skipped
+    kept = [item for item in envelope.items if item.type in SENTRY_KINDS]
+    skipped = [item.type for item in envelope.items if item.type not in SENTRY_KINDS]
+    return Envelope(envelope.headers, kept), skipped
+
+
+def sentry_payloads(envelope: Envelope, dropped: list[str] | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+    """The kept items' payloads, numbered; an item whose payload is not a JSON object is left out, with why
+    appended to `dropped`."""
+    payloads: list[tuple[int, str, dict[str, Any]]] = []
+    for number, item in enumerate(envelope.items, start=1):
+        try:
+            payloads.append((number, item.type, json_object(item.payload, f"the {item.type} item")))
+        except MalformedBody as exc:
+            if dropped is not None:
+                dropped.append(f"item {number}: {exc}")
+    return payloads
 
 
 def json_object(data: bytes, what: str) -> dict[str, Any]:
@@ -137,20 +147,19 @@ def events_from_bytes(body: bytes) -> list[Item]:
     return out
 
 
-def decode_submission(submission: Submission) -> list[Item]:
-    """The items of a submission read back from the spool (after a crash, or to retry a failed commit)."""
+def decode_submission(submission: Submission, dropped: list[str] | None = None) -> list[Item]:
+    """The items of a spooled submission; parts that cannot be read (an envelope item whose payload is not
+    a JSON object) are left out, with why appended to `dropped`."""
+    if submission.kind == "sentry":
+        envelope, _ = frame_sentry_envelope(submission.body)
+        return sentry_items(sentry_payloads(envelope, dropped), submission)
     decoder = DECODERS.get(submission.kind)
     if decoder is None:
         raise MalformedBody(f"unknown submission kind {submission.kind!r}")
     return decoder(submission)
 
 
-def _sentry(submission: Submission) -> list[Item]:
-    return sentry_items(parse_sentry_envelope(submission.body)[1], submission)
-
-
 DECODERS: dict[str, Callable[[Submission], list[Item]]] = {
-    "sentry": _sentry,
     "otlp": lambda s: otlp_items(s.body, str(s.meta.get("content_type", "")), s.id),
     "json-lines": lambda s: json_line_records(s.body, s),
     "events": lambda s: events_from_bytes(s.body),

@@ -449,6 +449,7 @@ class IngestService:
         self._dropped_segments = []
         for reason in prepared.dropped:
             log.error("request %s could not be ingested; dropped", reason)
+        self.metrics.dropped.inc(len(prepared.dropped))
         events = prepared.events()
         result = self._result(prepared, events)
         if self.spool is not None:

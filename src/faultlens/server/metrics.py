@@ -61,6 +61,9 @@ class ServerMetrics:
                                 ["endpoint"], registry=r)
         self.rejected = Counter("faultlens_ingest_rejected", "Requests refused, by endpoint and reason.",
                                 ["endpoint", "reason"], registry=r)
+        self.dropped = Counter("faultlens_ingest_dropped", "Accepted requests or envelope items the preparing "
+                               "process could not read (an item whose payload is not a JSON object), dropped.",
+                               registry=r)
         self.items_skipped = Counter("faultlens_ingest_items_skipped", "Envelope items accepted but not kept, "
                                      "by type.", ["type"], registry=r)
         self.queue_depth = Gauge("faultlens_ingest_queue_depth", "Accepted requests not yet committed.", registry=r)

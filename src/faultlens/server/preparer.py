@@ -112,7 +112,9 @@ class Preparation:
             when = submission.meta.get("received_at")
             extract = Extractor(submission.project, datetime.fromisoformat(when) if when else datetime.now(UTC))
             try:
-                self.ingestor.ingest(decode_submission(submission), submission.project, extract)
+                unread: list[str] = []
+                self.ingestor.ingest(decode_submission(submission, unread), submission.project, extract)
+                dropped += [f"{submission.id} ({submission.kind}) {reason}" for reason in unread]
             except Exception as exc:  # one request the pipeline cannot take must not stop every other
                 log.exception("request %s (%s) could not be ingested; dropped", submission.id, submission.kind)
                 dropped.append(f"{submission.id} ({submission.kind}): {type(exc).__name__}: {exc}")

@@ -4,6 +4,8 @@ Answers as Sentry does, so every SDK's transport behaves: 200 `{"id": ...}`, 400
 auth, 403 revoked key, 413 too large, 429 with Retry-After and X-Sentry-Rate-Limits, 503 when
 the queue is full. Item types other than event, transaction and log (sessions, attachments,
 client reports, check-ins, profiles, replays, types not invented yet) are accepted and skipped.
+Like Sentry's Relay, the envelope door reads the envelope's framing (its header and item headers)
+and leaves payloads to the preparing process, which drops one that is not a JSON object.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from typing import Any
 
 from faultlens.server.auth import sentry_key
 from faultlens.server.bodies import read_body
-from faultlens.server.decode import MalformedBody, json_object, parse_sentry_envelope
+from faultlens.server.decode import MalformedBody, frame_sentry_envelope, json_object, sentry_payloads
 from faultlens.server.errors import ApiError
 from faultlens.server.front import Answer, IngestRequest, json_answer
 from faultlens.server.ingest import new_submission
@@ -33,29 +34,27 @@ class SentryEnvelopeReceiver(Receiver):
         if given:
             keys.project_key(given, project_id)
         body = await read_body(request, self.context.config.limits)
-        envelope, payloads, skipped = parse_sentry_envelope(body)
+        envelope, skipped = frame_sentry_envelope(body)
         key = keys.project_key(given or sentry_key(request, envelope.headers.get("dsn")), project_id)
         for kind in skipped:
             self.context.metrics.items_skipped.labels(kind).inc()
-        event_id = envelope.headers.get("event_id") or _first_event_id(payloads)
-        return await self.store(request, key.public_key, key.project, envelope, payloads, event_id,
-                                None if skipped else body)
+        event_id = envelope.headers.get("event_id") or _first_event_id(envelope)
+        return await self.store(request, key.public_key, key.project, envelope, event_id, None if skipped else body)
 
     async def store(self, request: IngestRequest, public_key: str, project: str, envelope: Envelope,
-                    payloads: list[tuple[str, dict[str, Any]]], event_id: object,
-                    body: bytes | None = None) -> Answer:
+                    event_id: object, body: bytes | None = None) -> Answer:
         """Spool the envelope: `body` as it came when nothing was cut from it, else the kept items re-serialized."""
         limit = self.context.config.limits.max_event_bytes
         for item in envelope.items:
             if len(item.payload) > limit:
                 raise ApiError(413, f"an {item.type} item is {len(item.payload)} bytes, over the limit of {limit}")
-        if not payloads:
+        if not envelope.items:
             return json_answer({"id": event_id})
-        self.check_rate(public_key, len(payloads))
+        self.check_rate(public_key, len(envelope.items))
         submission = new_submission("sentry", project, body if body is not None else serialize_envelope(envelope),
                                     client_ip=request.client_host)
         await self.context.ingest.accept(submission)
-        return json_answer({"id": event_id or _first_event_id(payloads) or submission.id})
+        return json_answer({"id": event_id or submission.id})
 
 
 class SentryStoreReceiver(SentryEnvelopeReceiver):
@@ -69,8 +68,7 @@ class SentryStoreReceiver(SentryEnvelopeReceiver):
         body = _legacy_body(await read_body(request, self.context.config.limits))
         payload = json_object(body, "the event")
         envelope = Envelope({}, [EnvelopeItem("event", {"type": "event"}, body)])
-        return await self.store(request, key.public_key, key.project, envelope, [("event", payload)],
-                                payload.get("event_id"))
+        return await self.store(request, key.public_key, key.project, envelope, payload.get("event_id"))
 
 
 def _project_id(request: IngestRequest) -> int:
@@ -80,8 +78,10 @@ def _project_id(request: IngestRequest) -> int:
     return int(text)
 
 
-def _first_event_id(payloads: list[tuple[str, dict[str, Any]]]) -> object:
-    return next((p.get("event_id") for _, p in payloads if p.get("event_id")), None)
+def _first_event_id(envelope: Envelope) -> object:
+    """The first event item's id, for envelopes whose header names none (the payloads are read only then)."""
+    return next((payload.get("event_id") for _, kind, payload in sentry_payloads(envelope)
+                 if kind == "event" and payload.get("event_id")), None)
 
 
 def _legacy_body(body: bytes) -> bytes:
