@@ -78,3 +78,15 @@ def test_scrub_table_is_read_and_checked(tmp_path: Path) -> None:
     assert rules == ScrubRules(False, ("iban",))
     with pytest.raises(ConfigError, match=r"scrub\.enabled"):
         parse_config('[scrub]\nenabled = "no"\n', tmp_path / "faultlens.toml")
+
+
+def test_recurring_texts_are_scrubbed_every_time() -> None:
+    """Clean short texts are remembered (they recur in every event); a text with a secret is scrubbed
+    each time it comes and never kept in memory."""
+    scrubber = Scrubber()
+    secret = "password=hunter2 card 4111 1111 1111 1111"
+    for _ in range(3):
+        assert scrubber.text("CPython 3.11.7") == "CPython 3.11.7"
+        scrubbed = scrubber.text(secret)
+        assert "hunter2" not in scrubbed and "4111 1111 1111 1111" not in scrubbed and FILTERED in scrubbed
+    assert all("hunter2" not in text for text in scrubber._clean)

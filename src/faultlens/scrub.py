@@ -27,6 +27,10 @@ from faultlens.model import Event
 
 FILTERED = "[Filtered]"
 MAX_JUDGED_NAMES = 10_000
+MAX_REMEMBERED_TEXTS = 10_000
+REMEMBERED_TEXT_CHARS = 200
+"""Short texts recur from event to event (runtime and OS names, modules, versions, tag values): those
+found clean are remembered, up to this many of at most this length."""
 """Field names whose verdict is remembered; names repeat from event to event, values do not."""
 SENSITIVE_NAMES = ("password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "auth", "credential",
                    "cookie", "session", "csrf", "xsrf", "private_key", "privatekey", "card", "cvv", "ssn")
@@ -64,6 +68,7 @@ class Scrubber:
         names = {name.lower().replace("-", "_") for name in (*SENSITIVE_NAMES, *rules.fields)}
         self._secret = re.compile("|".join(re.escape(name) for name in sorted(names)))
         self._judged: dict[str, bool] = {}
+        self._clean: set[str] = set()
 
     def __call__(self, event: Event) -> Event:
         if not self.enabled:
@@ -109,6 +114,16 @@ class Scrubber:
         text could hold what it removes (C-speed searches first), as most texts hold nothing."""
         if not text:
             return text
+        if len(text) > REMEMBERED_TEXT_CHARS:
+            return self._scrubbed(text)
+        if text in self._clean:
+            return text
+        scrubbed = self._scrubbed(text)
+        if scrubbed == text and len(self._clean) < MAX_REMEMBERED_TEXTS:
+            self._clean.add(text)  # only texts with nothing to remove: no secret is kept here
+        return scrubbed
+
+    def _scrubbed(self, text: str) -> str:
         if _CARD.search(text):
             text = _CARD.sub(_filter_card, text)
         folded = text.lower().replace("-", "_")

@@ -6,6 +6,7 @@ where the time of log grouping goes.
 
 from __future__ import annotations
 
+import functools
 import re
 
 VARIABLE = "<*>"
@@ -30,8 +31,13 @@ _MASK = re.compile(
 _RUNS = re.compile(r"(?:<\*>[\s,:;=/_-]*){2,}")
 
 
+@functools.lru_cache(maxsize=4096)
 def mask_message(message: str) -> str:
-    """The message with its variables masked; consecutive variables fold into one."""
+    """The message with its variables masked; consecutive variables fold into one.
+
+    Remembered for the last few thousand messages: the exception values of one issue's events
+    repeat (`'sku-1'`, `division by zero`), and the pattern is the costly part of grouping them.
+    """
     masked = _MASK.sub(VARIABLE, message)
     if masked.count(VARIABLE) > 1:
         masked = _RUNS.sub(_fold_run, masked)
