@@ -339,3 +339,20 @@ def test_secrets_never_reach_the_log(tmp_path: Path, credentials: Credentials, s
     for secret in (credentials.public_key, credentials.token, wrong_key, wrong_token):
         assert secret not in text
 
+
+def test_request_lines_are_logged_at_debug_only(tmp_path: Path, credentials: Credentials, server_config: Any) -> None:
+    """At the default level the log says what the server does, not a line per ingested event."""
+    db, port, log = Path(server_config.db), free_port(), tmp_path / "server.log"
+    process = start(db, port, log, "info")
+    try:
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/{credentials.project_id}/store/",
+                            params={"sentry_key": credentials.public_key}, content=orjson.dumps(error_event()))
+        assert answer.status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    text = log.read_text()
+    assert "Application startup complete" in text, "the log was written at info level"
+    assert "POST /api/" not in text and "GET /health" not in text
+

@@ -21,7 +21,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="Settings file (default: faultlens.toml in the working directory, if any).")] = None,
-    log_level: Annotated[str, typer.Option(help="Server log level: debug, info, warning, error.")] = "info",
+    log_level: Annotated[str, typer.Option(help="Server log level: debug (with a line per request), info, warning, "
+                                           "error.")] = "info",
 ) -> None:
     """Serve Sentry's ingest API, OTLP/HTTP, JSON log ingest and the issues API over one store.
 
@@ -41,4 +42,5 @@ def serve(
     err.print(f"faultlens serving {settings.db} at {settings.base_url} (the store is locked until it stops; "
               "`faultlens projects create NAME` prints a DSN when it is stopped)", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
+                access_log=log_level == "debug",
                 server_header=False)
