@@ -80,8 +80,9 @@ def _project_id(request: IngestRequest) -> int:
 
 def _first_event_id(envelope: Envelope) -> object:
     """The first event item's id, for envelopes whose header names none (the payloads are read only then)."""
-    return next((payload.get("event_id") for _, kind, payload in sentry_payloads(envelope)
-                 if kind == "event" and payload.get("event_id")), None)
+    events = Envelope(envelope.headers, [item for item in envelope.items if item.type == "event"])
+    return next((payload.get("event_id") for _, _, payload in sentry_payloads(events) if payload.get("event_id")),
+                None)
 
 
 def _legacy_body(body: bytes) -> bytes:
