@@ -27,11 +27,11 @@ from faultlens.model import Event
 
 FILTERED = "[Filtered]"
 MAX_JUDGED_NAMES = 10_000
+"""Field names whose verdict is remembered; names repeat from event to event, values do not."""
 MAX_REMEMBERED_TEXTS = 10_000
 REMEMBERED_TEXT_CHARS = 200
 """Short texts recur from event to event (runtime and OS names, modules, versions, tag values): those
 found clean are remembered, up to this many of at most this length."""
-"""Field names whose verdict is remembered; names repeat from event to event, values do not."""
 SENSITIVE_NAMES = ("password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "auth", "credential",
                    "cookie", "session", "csrf", "xsrf", "private_key", "privatekey", "card", "cvv", "ssn")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")

@@ -197,7 +197,6 @@ class IngestService:
         self.replaying = True
         self._stopping = False
         self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
-        self._flushing = False
         self._flusher: asyncio.Task[None] | None = None
         self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faultlens-spool")
         self._commands: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
@@ -241,8 +240,7 @@ class IngestService:
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((submission, done))
-        if not self._flushing:
-            self._flushing = True
+        if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
         await done
 
@@ -256,27 +254,24 @@ class IngestService:
         """
         assert self.spool is not None
         spool, loop = self.spool, asyncio.get_running_loop()
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    frames = [encode_entry(submission) for submission, _ in batch]
-                    tickets = await loop.run_in_executor(self._syncer, spool.append_frames, frames)
-                except Exception as exc:  # OSError: a full disk; RuntimeError: the spool's thread is shut down
-                    log.error("cannot write the spool: %s", exc)
-                    self.healthy = False
-                    error = exc if isinstance(exc, OSError) else OSError(str(exc))
-                    for submission, done in batch:
-                        self.queue.release(len(submission.body))
-                        if not done.done():
-                            done.set_exception(error)
-                    continue
-                for (submission, done), ticket in zip(batch, tickets, strict=True):
-                    self.queue.put(self._accepted(submission, ticket))
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                frames = [encode_entry(submission) for submission, _ in batch]
+                tickets = await loop.run_in_executor(self._syncer, spool.append_frames, frames)
+            except Exception as exc:  # OSError: a full disk; RuntimeError: the spool's thread is shut down
+                log.error("cannot write the spool: %s", exc)
+                self.healthy = False
+                error = exc if isinstance(exc, OSError) else OSError(str(exc))
+                for submission, done in batch:
+                    self.queue.release(len(submission.body))
                     if not done.done():
-                        done.set_result(None)
-        finally:
-            self._flushing = False
+                        done.set_exception(error)
+                continue
+            for (submission, done), ticket in zip(batch, tickets, strict=True):
+                self.queue.put(self._accepted(submission, ticket))
+                if not done.done():
+                    done.set_result(None)
 
     def submit_events(self, events: Sequence[Event], project: str) -> None:
         """Spool and queue events made inside the process (probes); raises Overloaded when the queue is full."""

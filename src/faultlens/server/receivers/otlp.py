@@ -25,14 +25,21 @@ from faultlens.server.receivers import Receiver
 PROTOBUF = "application/x-protobuf"
 INLINE_BYTES = 64 * 1024
 """Bodies up to this size are decoded on the event loop; larger ones in a worker thread."""
+RECORD_EXPANSION = 8
+"""How many times its share of the body a record's content can take once serialized, at most: JSON
+escapes (6 bytes for a control character), timestamps (9 protobuf bytes, 32 characters), attribute
+names prefixed. A body this many times under the limit cannot hold a record over it."""
 
 
-def records_within(items: list[Item], limit: int) -> list[Item]:
+def records_within(items: list[Item], limit: int, body_bytes: int) -> list[Item]:
     """The export's spans and log records, each within `max_event_bytes` as an event is; else 413.
 
     A record is measured as its content serialized: a log record's body and attributes, a span's
-    attributes and events (what becomes an event or a stored span).
+    attributes and events (what becomes an event or a stored span). A body too small to hold a
+    record over the limit is not measured: most exports are, and this runs on the request loop.
     """
+    if RECORD_EXPANSION * body_bytes + 1024 <= limit:
+        return items
     for item in items:
         content: list[Any]
         if isinstance(item, SpanRecord):
@@ -62,7 +69,7 @@ class OtlpReceiver(Receiver):
         limit = self.context.config.limits.max_event_bytes
 
         def decode() -> list[Item]:
-            return records_within(otlp_items(body, content_type, submission.id), limit)
+            return records_within(otlp_items(body, content_type, submission.id), limit, len(body))
         items = decode() if len(body) <= INLINE_BYTES else await run_in_threadpool(decode)
         if items:
             self.check_rate(key.public_key, len(items))
