@@ -43,6 +43,23 @@ def start(db: Path, port: int, log: Path, log_level: str = "warning") -> subproc
     raise RuntimeError("the server did not become ready")
 
 
+def restart_and_read(db: Path, port: int, log: Path, credentials: Any) -> tuple[list[str], str, int | None]:
+    """Start the server (replaying its spool), then stop it: the ids of the events the API showed for
+    project shop, the metrics page, and the exit code."""
+    process = start(db, port, log)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}",
+                          headers={"Authorization": f"Bearer {credentials.token}"}, timeout=10) as client:
+            issues = client.get("/api/projects/shop/issues").json()["issues"]
+            stored = [event["id"] for issue in issues for event in client.get(
+                f"/api/issues/{issue['id']}/events", params={"limit": 1000}).json()["events"]]
+            metrics = client.get("/metrics").text
+    finally:
+        process.terminate()
+        process.wait(30)
+    return stored, metrics, process.returncode
+
+
 def test_sigkill_loses_nothing_answered(tmp_path: Path, credentials: Any, server_config: Any) -> None:
     """Every event answered 200 before a SIGKILL is in the store after the restart, and only once."""
     db, port, log = Path(server_config.db), free_port(), tmp_path / "server.log"
@@ -70,16 +87,34 @@ def test_sigkill_loses_nothing_answered(tmp_path: Path, credentials: Any, server
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
     assert len(answered) == EVENTS
-    process = start(db, port, log)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}",
-                          headers={"Authorization": f"Bearer {credentials.token}"}, timeout=10) as client:
-            issues = client.get("/api/projects/shop/issues").json()["issues"]
-            stored = [event["id"] for issue in issues for event in client.get(
-                f"/api/issues/{issue['id']}/events", params={"limit": 1000}).json()["events"]]
-    finally:
-        process.terminate()
-        process.wait(30)
+    stored, _, returncode = restart_and_read(db, port, log, credentials)
     assert sorted(stored) == sorted(answered)
-    assert process.returncode in (0, -signal.SIGTERM), "uvicorn exits by re-raising the signal it handled"
+    assert returncode in (0, -signal.SIGTERM), "uvicorn exits by re-raising the signal it handled"
     assert not any(p.stat().st_size for p in (tmp_path / "faultlens.duckdb.spool").glob("*.spool"))
+
+
+def test_a_damaged_spool_entry_is_dropped_alone_at_replay(tmp_path: Path, credentials: Any,
+                                                           server_config: Any) -> None:
+    """Entries left in the spool are replayed at start-up; one whose body no longer matches its checksum
+    is dropped and counted, and the others are stored."""
+    from faultlens.server.ingest import new_submission
+    from faultlens.server.spool import Spool, encode_entry
+
+    db, port, log = Path(server_config.db), free_port(), tmp_path / "server.log"
+    ids = [uuid.uuid4().hex for _ in range(3)]
+    submissions = [new_submission("sentry", "shop", b"\n".join([
+        orjson.dumps({"event_id": event_id}), b'{"type":"event"}',
+        orjson.dumps({"event_id": event_id, "level": "error", "message": f"replayed job {n} failed"})]))
+        for n, event_id in enumerate(ids)]
+    spool = Spool(str(db) + ".spool")
+    tickets = spool.append(submissions)
+    spool.close()
+    segment = next(Path(str(db) + ".spool").glob("*.spool"))
+    data = bytearray(segment.read_bytes())
+    data[tickets[1].offset + len(encode_entry(submissions[1])) - 5] ^= 0x20
+    segment.write_bytes(bytes(data))
+    stored, metrics, _ = restart_and_read(db, port, log, credentials)
+    assert sorted(stored) == sorted([ids[0], ids[2]])
+    assert "faultlens_ingest_dropped_total 1.0" in metrics
+    assert "holds no whole entry" in log.read_text()
+    assert not any(p.stat().st_size for p in segment.parent.glob("*.spool"))

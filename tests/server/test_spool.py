@@ -22,9 +22,10 @@ def test_uncommitted_entries_are_recovered_in_order(tmp_path: Path) -> None:
     spool.close()
     again = Spool(str(tmp_path))
     recovered = list(again.recover())
-    assert [s.id for s, _ in recovered] == ["id1", "id2", "id3"]
-    assert recovered[1][0].body == b'{"n": 2}\n'
-    again.committed([ticket for _, ticket in recovered])
+    assert [entry.id for entry in recovered] == ["id1", "id2", "id3"]
+    assert [entry.body_bytes for entry in recovered] == [len(sub(n).body) for n in (1, 2, 3)]
+    assert EntryReader(str(tmp_path)).read(recovered[1].ticket) == sub(2)
+    again.committed([entry.ticket for entry in recovered])
     again.close()
     assert list(Spool(str(tmp_path)).recover()) == []
 
@@ -46,19 +47,39 @@ def test_torn_last_entry_is_dropped(tmp_path: Path) -> None:
     segment = next(tmp_path.glob("*.spool"))
     with segment.open("ab") as handle:
         handle.write(encode_entry(sub(2))[:-3])
-    assert [s.id for s, _ in Spool(str(tmp_path)).recover()] == ["id1"]
+    assert [entry.id for entry in Spool(str(tmp_path)).recover()] == ["id1"]
 
 
-def test_corrupt_entry_stops_the_segment(tmp_path: Path) -> None:
-    """A flipped byte fails the checksum: that entry and what follows it are not replayed as garbage."""
+def test_corrupt_body_fails_its_checksum_when_read_back(tmp_path: Path) -> None:
+    """A flipped byte in a body is found by the one read of it (the preparer's), which refuses the entry
+    rather than replaying garbage; the entries around it are unharmed."""
     spool = Spool(str(tmp_path))
-    spool.append([sub(1), sub(2)])
+    spool.append([sub(1), sub(2), sub(3)])
     spool.close()
     segment = next(tmp_path.glob("*.spool"))
     data = bytearray(segment.read_bytes())
-    data[-2] ^= 0xFF
+    end_of_second = len(encode_entry(sub(1))) + len(encode_entry(sub(2)))
+    data[end_of_second - 2] ^= 0xFF
     segment.write_bytes(bytes(data))
-    assert [s.id for s, _ in Spool(str(tmp_path)).recover()] == ["id1"]
+    recovered = list(Spool(str(tmp_path)).recover())
+    assert [entry.id for entry in recovered] == ["id1", "id2", "id3"]
+    reader = EntryReader(str(tmp_path))
+    assert reader.read(recovered[0].ticket) == sub(1) and reader.read(recovered[2].ticket) == sub(3)
+    with pytest.raises(ValueError):
+        reader.read(recovered[1].ticket)
+
+
+def test_corrupt_frame_stops_the_segment(tmp_path: Path) -> None:
+    """A frame that is not one (its magic or metadata damaged) ends the segment: nothing after it can be
+    found reliably, so it is not replayed as garbage."""
+    spool = Spool(str(tmp_path))
+    spool.append([sub(1), sub(2), sub(3)])
+    spool.close()
+    segment = next(tmp_path.glob("*.spool"))
+    data = bytearray(segment.read_bytes())
+    data[len(encode_entry(sub(1)))] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    assert [entry.id for entry in Spool(str(tmp_path)).recover()] == ["id1"]
 
 
 def test_entries_are_read_back_by_their_tickets(tmp_path: Path) -> None:

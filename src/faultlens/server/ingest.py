@@ -341,13 +341,13 @@ class IngestService:
         batch: list[Accepted] = []
         applied = self.store.spool_applied()
         skipped = 0
-        for submission, ticket in self.spool.recover():
-            if submission.id in applied:  # stored just before a crash, before its entry was dropped
-                self._dropped_segments += self.spool.committed([ticket])
+        for entry in self.spool.recover():
+            if entry.id in applied:  # stored just before a crash, before its entry was dropped
+                self._dropped_segments += self.spool.committed([entry.ticket])
                 skipped += 1
                 continue
-            self.queue.hold(len(submission.body))
-            batch.append(Accepted(submission.id, ticket, len(submission.body)))
+            self.queue.hold(entry.body_bytes)
+            batch.append(Accepted(entry.id, entry.ticket, entry.body_bytes))
             if len(batch) >= REPLAY_BATCH:
                 replayed += len(batch)
                 if self._in_flight:

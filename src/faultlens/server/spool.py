@@ -5,8 +5,10 @@ fsynced in groups: requests that arrive while one fsync runs share the next, and
 only once its own bytes are synced. The writer thread reports entries as committed to the store;
 a segment whose entries are all committed is deleted (or truncated, if it is the one being
 written), so the spool holds only what the store does not have yet. At start-up the entries left
-behind by a crash are replayed. A torn last entry (the process died mid-write, before that
-request was answered) fails its CRC and is dropped.
+behind by a crash are replayed: recovery reads only each entry's frame and metadata (bodies are
+read once, by the preparing process, which checks each entry's CRC and drops one that fails). A
+torn last entry (the process died mid-write, before that request was answered) runs past the end
+of its segment and is dropped with whatever follows.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ class Ticket:
     length: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """An entry found at start-up: its request's id, its body's size, and its ticket."""
+
+    id: str
+    body_bytes: int
+    ticket: Ticket
+
+
 class Spool:
     """Segment files in one directory; `append` and `committed` may be called from different threads."""
 
@@ -74,22 +85,21 @@ class Spool:
         self._active = (existing[-1] + 1) if existing else 1
         self._file = self._open(self._active)
 
-    def recover(self) -> Iterator[tuple[Submission, Ticket]]:
+    def recover(self) -> Iterator[Recovered]:
         """The entries a previous run left uncommitted, oldest first; each must be handed back committed.
 
-        A segment is read whole and counted before its first entry is handed out, so committing
-        part of it never deletes what is still to be replayed.
+        A segment is scanned and counted before its first entry is handed out, so committing part
+        of it never deletes what is still to be replayed.
         """
         for segment in self._recovered:
             path = self._path(segment)
-            entries = list(read_segment(path))
+            entries = list(scan_segment(path, segment))
             if not entries:
                 path.unlink(missing_ok=True)
                 continue
             with self._lock:
                 self._outstanding[segment] = self._outstanding.get(segment, 0) + len(entries)
-            for submission, offset, length in entries:
-                yield submission, Ticket(segment, offset, length)
+            yield from entries
         self._recovered = []
 
     def append(self, submissions: list[Submission]) -> list[Ticket]:
@@ -218,15 +228,23 @@ def decode_entry(data: bytes, pos: int) -> tuple[Submission, int] | None:
     return Submission(head["id"], head["kind"], head["project"], body, head.get("meta") or {}), end
 
 
-def read_segment(path: Path) -> Iterator[tuple[Submission, int, int]]:
-    """Entries of one segment, each with its offset and length, up to the first torn or corrupt one."""
-    data = path.read_bytes()
-    pos = 0
-    while pos + _FRAME.size <= len(data):
-        entry = decode_entry(data, pos)
-        if entry is None:
-            log.warning("spool %s: torn or corrupt entry at byte %d; it and the rest of the segment are dropped "
-                        "(a torn last entry was never acknowledged)", path, pos)
-            return
-        yield entry[0], pos, entry[1] - pos
-        pos = entry[1]
+def scan_segment(path: Path, segment: int) -> Iterator[Recovered]:
+    """Entries of one segment by their frames and metadata, bodies skipped, up to the first torn one
+    (a frame that is not one, or that runs past the end of the file)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        pos = 0
+        while pos + _FRAME.size <= size:
+            handle.seek(pos)
+            magic, meta_len, body_len, _ = _FRAME.unpack(handle.read(_FRAME.size))
+            end = pos + _FRAME.size + meta_len + body_len
+            try:
+                entry_id = orjson.loads(handle.read(meta_len))["id"] if magic == _MAGIC and end <= size else None
+            except (orjson.JSONDecodeError, TypeError, KeyError):
+                entry_id = None
+            if not isinstance(entry_id, str):
+                log.warning("spool %s: torn or corrupt entry at byte %d; it and the rest of the segment are dropped "
+                            "(a torn last entry was never acknowledged)", path, pos)
+                return
+            yield Recovered(entry_id, body_len, Ticket(segment, pos, end - pos))
+            pos = end
