@@ -131,3 +131,13 @@ def test_documented_example_loads(tmp_path: Path) -> None:
     assert examples
     for example in examples:
         load_config(write(tmp_path, example))
+
+
+def test_every_server_setting_reaches_the_server() -> None:
+    """Each key `[server]` accepts is a field of the server's config (or of its limits), and each such
+    field can be set in `[server]`: a setting added on one side only fails here."""
+    from faultlens.config import SERVER_KINDS
+    from faultlens.server.config import Limits, ServerConfig
+
+    fields = (set(ServerConfig.__dataclass_fields__) - {"limits", "grouping"}) | set(Limits.__dataclass_fields__)
+    assert set(SERVER_KINDS) == fields

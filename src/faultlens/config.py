@@ -31,6 +31,8 @@ class Setting:
     key: str
     expected: str
     help: str
+    kind: type | tuple[type, ...] | None = None
+    """The Python type a `[server]` key's value must have (keys read elsewhere check their own)."""
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -64,36 +66,39 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scrub.fields", "a list of strings",
             "More field names to treat as secret, besides password, secret, token, api_key, auth, cookie, "
             "session and the others docs/server.md lists; a field whose name contains one is filtered."),
-    Setting("server.host", "a host name or address", "Where `faultlens serve` listens (default 127.0.0.1)."),
-    Setting("server.port", "a port number", "The port `faultlens serve` listens on (default 8000)."),
-    Setting("server.db", "a path", "The store the server owns (default .faultlens/faultlens.duckdb)."),
-    Setting("server.public_url", "a URL", "How SDKs reach the server, for the DSNs `faultlens projects` prints."),
+    Setting("server.host", "a host name or address", "Where `faultlens serve` listens (default 127.0.0.1).", kind=str),
+    Setting("server.port", "a port number", "The port `faultlens serve` listens on (default 8000).", kind=int),
+    Setting("server.db", "a path", "The store the server owns (default .faultlens/faultlens.duckdb).", kind=str),
+    Setting("server.public_url", "a URL", "How SDKs reach the server, for the DSNs `faultlens projects` prints.",
+            kind=str),
     Setting("server.spool_dir", "a path", "The write-ahead spool of accepted requests (default: the store's path "
-            "+ .spool)."),
+            "+ .spool).", kind=str),
     Setting("server.min_level", "debug, info, warning, error or fatal",
-            "Lowest level a log record must have to be kept as an event; SDK events are always kept."),
-    Setting("server.max_body_bytes", "a positive whole number", "Largest request body, as sent (413 past it)."),
+            "Lowest level a log record must have to be kept as an event; SDK events are always kept.", kind=str),
+    Setting("server.max_body_bytes", "a positive whole number", "Largest request body, as sent (413 past it).",
+            kind=int),
     Setting("server.max_decompressed_bytes", "a positive whole number",
-            "Largest request body once inflated (413 past it): guards against compression bombs."),
-    Setting("server.max_event_bytes", "a positive whole number", "Largest single event or envelope item."),
+            "Largest request body once inflated (413 past it): guards against compression bombs.", kind=int),
+    Setting("server.max_event_bytes", "a positive whole number", "Largest single event or envelope item.", kind=int),
     Setting("server.queue_size", "a positive whole number",
-            "Accepted requests waiting for the writer; past it, 503 with Retry-After."),
+            "Accepted requests waiting for the writer; past it, 503 with Retry-After.", kind=int),
     Setting("server.queue_bytes", "a positive whole number",
-            "Bytes of accepted requests waiting for the writer (in the spool); past it, 503 too."),
+            "Bytes of accepted requests waiting for the writer (in the spool); past it, 503 too.", kind=int),
     Setting("server.rate_per_key", "a number of events per second (0 for no limit)",
-            "Average rate each project key may send at; past it, 429 with Retry-After."),
-    Setting("server.rate_burst", "a positive whole number", "Events a key may send at once above its rate."),
+            "Average rate each project key may send at; past it, 429 with Retry-After.", kind=(int, float)),
+    Setting("server.rate_burst", "a positive whole number", "Events a key may send at once above its rate.", kind=int),
     Setting("server.batch_requests", "a positive whole number",
-            "Accepted requests the writer commits at most in one batch."),
+            "Accepted requests the writer commits at most in one batch.", kind=int),
     Setting("server.store_threads", "a whole number (0 for one per core)",
-            "Threads the embedded DuckDB store may use while the server runs."),
+            "Threads the embedded DuckDB store may use while the server runs.", kind=int),
     Setting("server.batch_bytes", "a positive whole number",
-            "Bytes of accepted requests the writer commits at most in one batch (one larger request goes alone)."),
+            "Bytes of accepted requests the writer commits at most in one batch (one larger request goes alone).",
+            kind=int),
     Setting("server.batch_wait_seconds", "a number of seconds",
-            "How long the writer waits to fill a batch before committing what it has."),
+            "How long the writer waits to fill a batch before committing what it has.", kind=(int, float)),
     # Alerts and probes (docs/alerting.md): read by faultlens/server/alerting.py and probes.py.
     Setting("server.webhook_allowed_networks", "a list of networks (\"10.0.0.0/8\")",
-            "Private or loopback networks alert webhooks may be in; any other such address is refused."),
+            "Private or loopback networks alert webhooks may be in; any other such address is refused.", kind=list),
     Setting("server.webhooks[].name", "a string", "How alert rules name this webhook."),
     Setting("server.webhooks[].url", "an http:// or https:// URL", "Where alerts are posted."),
     Setting("server.webhooks[].format", "json or slack", "The generic JSON payload, or Slack's text and blocks."),
@@ -122,14 +127,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.probes[].project", "a project name", "The project the events go to (default: default)."),
 )
 
-SERVER_KINDS: dict[str, type | tuple[type, ...]] = {
-    "host": str, "port": int, "db": str, "public_url": str, "spool_dir": str, "min_level": str,
-    "max_body_bytes": int, "max_decompressed_bytes": int, "max_event_bytes": int, "queue_size": int, "queue_bytes": int,
-    "rate_per_key": (int, float), "rate_burst": int, "batch_requests": int, "batch_bytes": int, "store_threads": int,
-    "batch_wait_seconds": (int, float),
-    "probes": list, "alerts": list, "webhooks": list, "webhook_allowed_networks": list,
-}
-"""The Python type each `[server]` key must have; numbers must be positive (rate_per_key, store_threads may be 0)."""
+def _server_kinds() -> dict[str, type | tuple[type, ...]]:
+    """The Python type each `[server]` key must have, from SETTINGS: tables of `[[server.NAME]]` are lists.
+    Numbers must be positive (rate_per_key and store_threads may be 0)."""
+    kinds: dict[str, type | tuple[type, ...]] = {}
+    for setting in SETTINGS:
+        name = setting.key.removeprefix("server.")
+        if name == setting.key:
+            continue
+        if "[]" in name:
+            kinds.setdefault(name.split("[]", 1)[0], list)
+        elif setting.kind is not None:
+            kinds[name] = setting.kind
+    return kinds
+
+
+SERVER_KINDS = _server_kinds()
 
 _EXPECTED = {setting.key: setting.expected for setting in SETTINGS}
 
