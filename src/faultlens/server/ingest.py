@@ -99,7 +99,7 @@ class IngestQueue:
         self._want = 1
         self._want_bytes: int | None = None
         self._woken = False
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
 
     @property
     def depth(self) -> int:
