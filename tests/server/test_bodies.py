@@ -8,10 +8,21 @@ import zlib
 import brotli
 import pytest
 
+from faultlens.server import bodies
 from faultlens.server.bodies import inflate
 from faultlens.server.errors import ApiError
 
 DATA = b'{"message": "hello"}\n' * 100
+
+
+@pytest.fixture(autouse=True, params=["isal", "zlib"])
+def deflate_module(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case with ISA-L (where it is installed) and with zlib, which machines without ISA-L use."""
+    if request.param == "isal":
+        isal_zlib = pytest.importorskip("isal.isal_zlib")
+        monkeypatch.setattr(bodies, "_deflate", isal_zlib)
+    else:
+        monkeypatch.setattr(bodies, "_deflate", zlib)
 
 
 @pytest.mark.parametrize("encoding, body", [
