@@ -33,7 +33,7 @@ from typing import Any
 from faultlens.ingest.extract import Extractor
 from faultlens.model import LatencyBucket, VolumeBucket
 from faultlens.runner import Flushed, IngestOptions, Ingestor
-from faultlens.server.decode import decode_submission
+from faultlens.server.decode import decode_submission, received_at
 from faultlens.server.gc_tuning import tune_collector
 from faultlens.server.spool import EntryReader, Submission, Ticket
 from faultlens.store.rows import aware_utc
@@ -109,8 +109,7 @@ class Preparation:
         self.ingestor.on_flush = flushed.append
         dropped: list[str] = []
         for submission in self._read(work, dropped):
-            when = submission.meta.get("received_at")
-            extract = Extractor(submission.project, datetime.fromisoformat(when) if when else datetime.now(UTC))
+            extract = Extractor(submission.project, received_at(submission))
             try:
                 unread: list[str] = []
                 self.ingestor.ingest(decode_submission(submission, unread), submission.project, extract)
@@ -140,8 +139,7 @@ class Preparation:
                 continue
             try:
                 submissions.append(self.entries.read(item))
-            except (OSError, ValueError) as exc:
-                log.error("spool entry %s cannot be read back (%s); dropped", item, exc)
+            except (OSError, ValueError) as exc:  # the writer logs and counts what is dropped
                 dropped.append(f"spool entry {item}: {exc}")
         if self.entries is not None:
             self.entries.close_others({item.segment for item in work if isinstance(item, Ticket)})

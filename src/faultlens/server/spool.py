@@ -193,11 +193,10 @@ class EntryReader:
         fd = self._files.get(ticket.segment)
         if fd is None:
             fd = self._files[ticket.segment] = os.open(segment_path(self.directory, ticket.segment), os.O_RDONLY)
-        data = os.pread(fd, ticket.length, ticket.offset)
-        entry = decode_entry(data, 0)
-        if entry is None or entry[1] != len(data):
+        entry = decode_entry(os.pread(fd, ticket.length, ticket.offset))
+        if entry is None:
             raise ValueError(f"spool segment {ticket.segment} holds no whole entry at byte {ticket.offset}")
-        return entry[0]
+        return entry
 
     def close_others(self, keep: set[int]) -> None:
         """Close the files of segments not in `keep` (segments are deleted once committed)."""
@@ -212,20 +211,19 @@ def encode_entry(submission: Submission) -> bytes:
     return _FRAME.pack(_MAGIC, len(meta), len(submission.body), crc) + meta + submission.body
 
 
-def decode_entry(data: bytes, pos: int) -> tuple[Submission, int] | None:
-    """The entry framed at `pos` and where it ends; None if it is torn or fails its CRC."""
-    if pos + _FRAME.size > len(data):
+def decode_entry(data: bytes) -> Submission | None:
+    """The entry `data` holds, whole; None if it is torn, longer than its frame says, or fails its CRC."""
+    if len(data) < _FRAME.size:
         return None
-    magic, meta_len, body_len, crc = _FRAME.unpack_from(data, pos)
-    start = pos + _FRAME.size
-    end = start + meta_len + body_len
-    if magic != _MAGIC or end > len(data):
+    magic, meta_len, body_len, crc = _FRAME.unpack_from(data)
+    meta_end = _FRAME.size + meta_len
+    if magic != _MAGIC or meta_end + body_len != len(data):
         return None
-    meta, body = data[start:start + meta_len], data[start + meta_len:end]
+    meta, body = data[_FRAME.size:meta_end], data[meta_end:]
     if zlib.crc32(body, zlib.crc32(meta)) != crc:
         return None
     head = orjson.loads(meta)
-    return Submission(head["id"], head["kind"], head["project"], body, head.get("meta") or {}), end
+    return Submission(head["id"], head["kind"], head["project"], body, head.get("meta") or {})
 
 
 def scan_segment(path: Path, segment: int) -> Iterator[Recovered]:
