@@ -17,10 +17,12 @@ def event(n: int, fingerprint: str = "fp1", title: str = "Boom", seconds: int = 
 
 
 def test_events_are_kept_once_by_id(store):
-    """Appending an event again adds nothing; a batch says how many of its events were new."""
+    """Appending an event again adds nothing, in its batch or a later one that spans hours around it;
+    a batch says how many of its events were new."""
     assert store.append_events([event(1), event(2), event(2)]) == 2
     assert store.append_events([event(2), event(3)]) == 1
-    assert store.query("totals", since=None, until=None)[0]["events"] == 3
+    assert store.append_events([event(4, seconds=-3600), event(1), event(5, seconds=7200)]) == 2
+    assert store.query("totals", since=None, until=None)[0]["events"] == 5
     rows = store.query("events_by_id", ids=["e1", "e3"])
     assert sorted(r["id"] for r in rows) == ["e1", "e3"]
     assert all(r["timestamp"].tzinfo is not None for r in rows)

@@ -108,6 +108,58 @@ def test_a_transaction_over_the_ingest_memory_limit_is_written(tmp_path):
     store.close()
 
 
+def many_events(tmp_path, count: int) -> pa.Table:
+    """`count` events as the staging buffer builds them, alike but for their ids."""
+    log = tmp_path / "one.log"
+    write_log(log, 1)
+    staging = StagingStore({}, None)
+    Ingestor(staging, IngestOptions()).run([str(log)])
+    events = staging.take().tables["events"].take([0] * count)
+    return events.set_column(events.schema.get_field_index("id"), "id",
+                             pa.array([f"{n:032x}" for n in range(count)]))
+
+
+def event_keys(store) -> int:
+    return store.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                             "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchone()[0]
+
+
+def test_no_index_grows_with_the_events_stored(tmp_path):
+    """No key is kept on event ids: a DuckDB index is loaded whole to insert, so one on ids grew with every
+    event (about 10 MB per 100,000) until writes at the 64 MB ingest limit failed. Copies are still kept out."""
+    store = open_store(str(tmp_path / "store.duckdb"))
+    events = many_events(tmp_path, 100_000)
+    assert store.write_staged(StagedBatch({"events": events})) == 100_000
+    assert store.write_staged(StagedBatch({"events": events.slice(50_000, 10)})) == 0
+    assert event_keys(store) == 0
+    store.close()
+
+
+def test_a_store_with_a_key_on_event_ids_is_copied_without_it(tmp_path):
+    """Stores made before schema 2 kept a primary key on events.id; opening one drops it, keeping every event."""
+    db = str(tmp_path / "old.duckdb")
+    log = tmp_path / "worker.log"
+    write_log(log, 4)
+    store = open_store(db)
+    Ingestor(store, IngestOptions()).run([str(log)])
+    con = store.con
+    con.execute("CREATE TABLE keyed AS SELECT * FROM events WHERE false")
+    con.execute("ALTER TABLE keyed ADD PRIMARY KEY (id)")
+    con.execute("INSERT INTO keyed SELECT * FROM events")
+    con.execute("DROP TABLE events")
+    con.execute("ALTER TABLE keyed RENAME TO events")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    store.close()
+
+    store = open_store(db)
+    assert event_keys(store) == 0
+    assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert store.query("totals")[0]["events"] == 4
+    write_log(log, 6)
+    assert Ingestor(store, IngestOptions()).run([str(log)]).events_new == 2
+    store.close()
+
+
 def test_the_server_can_hold_the_store_to_one_thread(tmp_path):
     """`[server] store_threads`: one thread for the whole file (every connection), or DuckDB's default again."""
     store = open_store(str(tmp_path / "store.duckdb"))

@@ -28,7 +28,16 @@ from faultlens.store.clickhouse_queries import TYPED_QUERIES, WRITES
 from faultlens.store.clickhouse_schema import SCHEMA_VERSION, schema_ddl
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
 from faultlens.store.staging import StagedBatch
-from faultlens.store.tables import aliases_table, deploys_table, issues_table, latency_table, spans_table, volume_table
+from faultlens.store.tables import (
+    aliases_table,
+    deploys_table,
+    issues_table,
+    latency_table,
+    spans_table,
+    time_span,
+    unseen_events,
+    volume_table,
+)
 
 DEFAULT_DATABASE = "faultlens"
 SESSION_SETTINGS = {"join_use_nulls": 1, "session_timezone": "UTC"}
@@ -232,26 +241,19 @@ class ClickHouseStore:
         sort order: a count there first (new data finds nothing, the common case), and the ids only
         when something is there.
         """
-        ids = events.column("id").to_pylist()
-        stamps = events.column("timestamp")
+        lo, hi = time_span(events)
         where = ("project IN {projects:Array(String)} AND fingerprint IN {fps:Array(String)} "
                  "AND timestamp BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}")
         params: dict[str, Any] = {
             "projects": pc.unique(events.column("project")).to_pylist(),
-            "fps": pc.unique(events.column("fingerprint")).to_pylist(),
-            "lo": pc.min(stamps).as_py(), "hi": pc.max(stamps).as_py()}
+            "fps": pc.unique(events.column("fingerprint")).to_pylist(), "lo": lo, "hi": hi}
         known: set[str] = set()
         if self._rows(f"SELECT count() FROM events WHERE {where}", params, "read events")[0][0]:
             known = {row[0] for row in self._rows(f"SELECT id FROM events WHERE {where} "
-                                                  "AND id IN {ids:Array(String)}", {**params, "ids": ids},
+                                                  "AND id IN {ids:Array(String)}",
+                                                  {**params, "ids": events.column("id").to_pylist()},
                                                   "read events")}
-        keep = []
-        for event_id in ids:
-            keep.append(event_id not in known)
-            known.add(event_id)
-        if all(keep):
-            return events
-        return events.filter(pa.array(keep))
+        return unseen_events(events, known)
 
     def _issue_rows(self, issues: pa.Table) -> pa.Table:
         """An issue keeps what it was first stored with: rows for known issues carry only their times."""

@@ -17,15 +17,26 @@ from faultlens.store.duckdb_accounts import Accounts
 from faultlens.store.duckdb_queries import QUERIES, QUERY_PARAMS
 from faultlens.store.duckdb_ui import UiReader
 from faultlens.store.rows import aware_utc, events_to_arrow, naive_utc
-from faultlens.store.schema import DDL, SCHEMA_VERSION
+from faultlens.store.schema import DDL, EVENT_COLUMNS, EVENTS_DDL, SCHEMA_VERSION
 from faultlens.store.staging import StagedBatch
-from faultlens.store.tables import aliases_table, deploys_table, issues_table, latency_table, spans_table, volume_table
+from faultlens.store.tables import (
+    aliases_table,
+    deploys_table,
+    issues_table,
+    latency_table,
+    spans_table,
+    time_span,
+    unseen_events,
+    volume_table,
+)
 
 WRITE_ORDER = ("fingerprint_aliases", "events", "issues", "spans", "volume", "latency", "deploys", "spool_applied")
 """The tables a batch may hold, in the order they are written."""
 WRITE_SQL = {
     "fingerprint_aliases": "INSERT OR IGNORE INTO fingerprint_aliases SELECT * FROM arrow_batch",
-    "events": "INSERT OR IGNORE INTO events SELECT * FROM arrow_batch",
+    "events": """
+        INSERT INTO events SELECT * FROM arrow_batch b WHERE NOT EXISTS (
+            SELECT 1 FROM events e WHERE e.timestamp BETWEEN $lo AND $hi AND e.id = b.id)""",
     "spool_applied": "INSERT OR REPLACE INTO spool_applied SELECT * FROM arrow_batch",
     "issues": """
         INSERT INTO issues SELECT project, fingerprint, title, type, level, culprit, 'unresolved',
@@ -38,13 +49,25 @@ WRITE_SQL = {
             SELECT 1 FROM deploys d WHERE d.service = b.service AND d.release = b.release
               AND d.time = b.time AND d.kind = b.kind)""",
 }
-"""How each table is appended to when plain INSERT is not enough (ids and issues are kept once)."""
+"""How each table is appended to when plain INSERT is not enough (ids and issues are kept once).
+
+An event's copy (the same file read again, an SDK's retry, a replayed request) has its id and its
+time, so only the batch's time span is searched for it: DuckDB skips the row groups outside it by
+their min/max, and events arrive roughly in time order. ClickHouse's writer looks the same way."""
 INGEST_MEMORY_LIMIT = "64MB"
 QUERY_MEMORY_LIMIT = "1GB"
 """While appending, DuckDB's buffer cache would otherwise grow toward most of the machine's memory as
 the file grows, though what is written is already on disk: ingestion's memory should follow the
 number of issues, not the size of the store. Queries get room to aggregate. An in-memory store
 cannot spill what it holds, so it always has the larger limit."""
+
+
+def _out_of_memory(exc: duckdb.Error) -> bool:
+    """Whether a write failed for want of memory: while inserting, or while committing what it holds
+    (DuckDB then reports a failed commit that could not pin a block)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return True
+    return isinstance(exc, duckdb.TransactionException) and "failed to pin block" in str(exc)
 
 
 class DuckDBStore:
@@ -68,9 +91,33 @@ class DuckDBStore:
             self._query_limit_set = path == ":memory:"
             for statement in DDL:
                 self.con.execute(statement)
-            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            self._drop_event_key()
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         except duckdb.Error as exc:
             raise StoreError(f"cannot prepare the store's tables: {exc}", path=path) from None
+
+    def _drop_event_key(self) -> None:
+        """Stores made before schema 2 keep a primary key on events.id (see schema.EVENTS_DDL); DuckDB
+        cannot drop one, so the table is copied without it, once, in one transaction."""
+        keyed = self.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                                 "AND constraint_type = 'PRIMARY KEY'").fetchone()
+        if not keyed or not keyed[0]:
+            return
+        columns = ", ".join(name for name, _ in EVENT_COLUMNS)
+        self.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
+        try:
+            self.con.execute("BEGIN")
+            self.con.execute(EVENTS_DDL.replace(" events (", " events_unkeyed (", 1))
+            self.con.execute(f"INSERT INTO events_unkeyed SELECT {columns} FROM events")
+            self.con.execute("DROP TABLE events")
+            self.con.execute("ALTER TABLE events_unkeyed RENAME TO events")
+            self.con.execute("COMMIT")
+        except duckdb.Error:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            if not self._query_limit_set:
+                self.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
 
     def append_events(self, events: Sequence[Event]) -> int:
         if not events:
@@ -128,7 +175,7 @@ class DuckDBStore:
         """
         try:
             return self._write_transaction(tables, grouping_state, forget_segments)
-        except duckdb.OutOfMemoryException:
+        except duckdb.Error:  # only running out of memory reaches here (see _write_transaction)
             if self._query_limit_set:
                 raise StoreError(f"cannot write {', '.join(tables)}: out of memory even at {QUERY_MEMORY_LIMIT}",
                                  path=self.path) from None
@@ -152,8 +199,13 @@ class DuckDBStore:
                 table = tables.get(name)
                 if table is None or table.num_rows == 0:
                     continue
+                params: dict[str, Any] = {}
+                if name == "events":
+                    table = unseen_events(table)
+                    params = dict(zip(("lo", "hi"), time_span(table), strict=True))
                 self.con.register("arrow_batch", table)
-                row = self.con.execute(WRITE_SQL.get(name, f"INSERT INTO {name} SELECT * FROM arrow_batch")).fetchone()
+                sql = WRITE_SQL.get(name, f"INSERT INTO {name} SELECT * FROM arrow_batch")
+                row = self.con.execute(sql, params).fetchone()
                 self.con.unregister("arrow_batch")
                 if name == "events" and row:
                     inserted = int(row[0])
@@ -161,13 +213,18 @@ class DuckDBStore:
                 self.con.execute("INSERT OR REPLACE INTO grouping_state VALUES (?, ?, ?)",
                                  [STATE_NAME, grouping_state, naive_utc(datetime.now(UTC))])
             self.con.execute("COMMIT")
-        except duckdb.OutOfMemoryException:
-            self.con.execute("ROLLBACK")
-            raise
         except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
+            self._rollback()
+            if _out_of_memory(exc):
+                raise
             raise StoreError(f"cannot write {', '.join(tables)}: {exc}", path=self.path) from None
         return inserted
+
+    def _rollback(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass  # a COMMIT that failed has ended the transaction already
 
     def source_state(self, path: str) -> SourceState | None:
         row = self.con.execute("SELECT path, head_hash, lines FROM sources WHERE path = ?", [path]).fetchone()

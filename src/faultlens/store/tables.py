@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from faultlens.model import LATENCY_BOUNDS_MS, Deploy, Event, LatencyBucket, Span, VolumeBucket
 from faultlens.store.rows import naive_utc
@@ -89,3 +90,22 @@ def deploys_table(deploys: Sequence[Deploy]) -> pa.Table:
 def aliases_table(aliases: Mapping[str, str]) -> pa.Table:
     return pa.table({"key": pa.array(list(aliases), pa.string()),
                      "fingerprint": pa.array(list(aliases.values()), pa.string())})
+
+
+def unseen_events(events: pa.Table, known: set[str] | frozenset[str] = frozenset()) -> pa.Table:
+    """`events` less those whose id is in `known` or came earlier in the table: each id once."""
+    ids = events.column("id")
+    if not known and pc.count_distinct(ids).as_py() == events.num_rows:
+        return events  # the common case, decided without leaving Arrow
+    seen = set(known)
+    keep = []
+    for event_id in ids.to_pylist():
+        keep.append(event_id not in seen)
+        seen.add(event_id)
+    return events if all(keep) else events.filter(pa.array(keep))
+
+
+def time_span(events: pa.Table) -> tuple[Any, Any]:
+    """The earliest and latest `timestamp` of a non-empty events table: where its copies could lie."""
+    stamps = events.column("timestamp")
+    return pc.min(stamps).as_py(), pc.max(stamps).as_py()
