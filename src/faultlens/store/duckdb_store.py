@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -221,10 +222,8 @@ class DuckDBStore:
         return inserted
 
     def _rollback(self) -> None:
-        try:
+        with suppress(duckdb.TransactionException):  # a COMMIT that failed has ended the transaction already
             self.con.execute("ROLLBACK")
-        except duckdb.TransactionException:
-            pass  # a COMMIT that failed has ended the transaction already
 
     def source_state(self, path: str) -> SourceState | None:
         row = self.con.execute("SELECT path, head_hash, lines FROM sources WHERE path = ?", [path]).fetchone()
