@@ -10,7 +10,7 @@ import pytest
 
 from faultlens.errors import StoreError
 from faultlens.runner import IngestOptions, Ingestor
-from faultlens.store import open_store
+from faultlens.store import duckdb_store, open_store
 from faultlens.store.staging import StagedBatch, StagingStore
 
 LINES = (
@@ -132,6 +132,25 @@ def test_no_index_grows_with_the_events_stored(tmp_path):
     assert store.write_staged(StagedBatch({"events": events})) == 100_000
     assert store.write_staged(StagedBatch({"events": events.slice(50_000, 10)})) == 0
     assert event_keys(store) == 0
+    store.close()
+
+
+def test_cascading_requests_are_found_within_the_query_memory_limit(tmp_path, monkeypatch):
+    """Most failed requests fail in one service: only those in two or more get lists built, so the query
+    spills to disk instead of holding a list for every request (it ran out of memory at 10M events)."""
+    monkeypatch.setattr(duckdb_store, "QUERY_MEMORY_LIMIT", "48MB")
+    store = open_store(str(tmp_path / "store.duckdb"))
+    count = 400_000
+    events = many_events(tmp_path, count)
+    requests = [f"req-{n}" for n in range(count)]
+    requests[-1] = requests[-2] = "req-cascade"  # one request failed in two services
+    services = ["worker"] * count
+    services[-1] = "gateway"
+    for name, values in (("correlation_id", requests), ("service", services)):
+        events = events.set_column(events.schema.get_field_index(name), name, pa.array(values))
+    store.write_staged(StagedBatch({"events": events}))
+    [row] = store.query("failing_requests", since=None, until=None)
+    assert (row["request"], sorted(row["services"])) == ("req-cascade", ["gateway", "worker"])
     store.close()
 
 

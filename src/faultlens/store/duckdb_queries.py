@@ -131,16 +131,28 @@ QUERIES: dict[str, str] = {
         FROM events WHERE service IS NOT NULL AND {WINDOW_FILTER}
         GROUP BY ALL ORDER BY minute, service, fingerprint
     """,
+    # Requests that failed in two services or more. They are picked with plain aggregates, which DuckDB
+    # spills to disk, and lists are built for those only: lists built for every request ran out of
+    # memory at 10M events, each with a request of its own.
     "failing_requests": f"""
+        WITH cascading AS (
+            SELECT request, min(first) AS start
+            FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first
+                  FROM events
+                  WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
+                    AND service IS NOT NULL AND {WINDOW_FILTER}
+                  GROUP BY ALL)
+            GROUP BY request HAVING count(*) >= 2 ORDER BY start, request LIMIT 20000),
+        per_service AS (
+            SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first,
+                   list(DISTINCT fingerprint ORDER BY fingerprint) AS fingerprints
+            FROM events
+            WHERE level IN ('error', 'fatal') AND service IS NOT NULL AND {WINDOW_FILTER}
+              AND coalesce(correlation_id, trace_id) IN (SELECT request FROM cascading)
+            GROUP BY ALL)
         SELECT request, list(service ORDER BY first, service) AS services, list(first ORDER BY first) AS firsts,
                list(fingerprints ORDER BY first, service) AS fingerprints
-        FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first,
-                     list(DISTINCT fingerprint ORDER BY fingerprint) AS fingerprints
-              FROM events
-              WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
-                AND service IS NOT NULL AND {WINDOW_FILTER}
-              GROUP BY ALL)
-        GROUP BY request HAVING count(*) >= 2 ORDER BY min(first), request LIMIT 20000
+        FROM per_service GROUP BY request ORDER BY min(first), request
     """,
     "service_messages": f"""
         SELECT service, fingerprint, coalesce(template, message) AS template,
