@@ -168,17 +168,26 @@ QUERIES: dict[str, str] = {
         FROM events WHERE service IS NOT NULL AND NOT ($NO_WINDOW) AND {WINDOW_FILTER}
         GROUP BY ALL ORDER BY minute, service, fingerprint
     """,
+    # As in DuckDB's: the requests that failed in two services or more first, then arrays for those only.
     "failing_requests": f"""
+        WITH cascading AS (
+            SELECT request, min(first) AS start
+            FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first
+                  FROM events
+                  WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
+                    AND service IS NOT NULL AND {WINDOW_FILTER}
+                  GROUP BY request, service)
+            GROUP BY request HAVING count() >= 2 ORDER BY start, request LIMIT 20000)
         SELECT request, arrayMap(x -> x.2, arraySort(groupArray((first, service)))) AS services,
                arraySort(groupArray(first)) AS firsts,
                arrayMap(x -> x.3, arraySort(groupArray((first, service, fingerprints)))) AS fingerprints
         FROM (SELECT coalesce(correlation_id, trace_id) AS request, service, min(timestamp) AS first,
                      arraySort(groupUniqArray(fingerprint)) AS fingerprints
               FROM events
-              WHERE level IN ('error', 'fatal') AND coalesce(correlation_id, trace_id) IS NOT NULL
-                AND service IS NOT NULL AND {WINDOW_FILTER}
+              WHERE level IN ('error', 'fatal') AND service IS NOT NULL AND {WINDOW_FILTER}
+                AND coalesce(correlation_id, trace_id) IN (SELECT request FROM cascading)
               GROUP BY request, service)
-        GROUP BY request HAVING count() >= 2 ORDER BY min(first), request LIMIT 20000
+        GROUP BY request ORDER BY min(first), request
     """,
     "service_messages": f"""
         SELECT service, fingerprint, coalesce(events.template, events.message) AS template,
