@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pytest
 
 from faultlens.errors import StoreError
+from faultlens.model import Event, Source
 from faultlens.runner import IngestOptions, Ingestor
 from faultlens.store import duckdb_store, open_store
 from faultlens.store.staging import StagedBatch, StagingStore
@@ -189,4 +191,26 @@ def test_the_server_can_hold_the_store_to_one_thread(tmp_path):
     reader.close()
     store.limit_threads(0)
     assert store.con.execute("SELECT current_setting('threads')").fetchone()[0] == default
+    store.close()
+
+
+def test_an_issue_lists_its_latest_requests_with_every_service_they_failed_in(tmp_path):
+    """The issue page's requests: its latest 500, each with the events carrying its id as correlation id
+    or trace id (one carrying it as both counts once), those crossing the most services first."""
+    t0 = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+
+    def event(n: int, fingerprint: str, service: str, seconds: int, **ids: str) -> Event:
+        return Event(id=f"e{n}", timestamp=t0 + timedelta(seconds=seconds), level="error", message="boom",
+                     source=Source("app.log", n), service=service, fingerprint=fingerprint, title="Boom", **ids)
+
+    old = [event(n, "fp1", "api", n, correlation_id=f"old-{n}") for n in range(600)]
+    latest = [event(1000, "fp1", "api", 900, correlation_id="r1"),
+              event(1001, "fp2", "db", 901, trace_id="r1"),
+              event(1002, "fp2", "worker", 902, correlation_id="r1", trace_id="r1"),
+              event(1003, "fp2", "db", 903, correlation_id="elsewhere")]
+    store = open_store(str(tmp_path / "store.duckdb"))
+    store.append_events(old + latest)
+    rows = store.browser().issue_requests(["fp1"], limit=3)
+    assert [(r["request"], r["services"], r["events"]) for r in rows] == [
+        ("r1", ["api", "db", "worker"], 3), ("old-101", ["api"], 1), ("old-102", ["api"], 1)]  # old-100 is 501st
     store.close()
