@@ -152,6 +152,13 @@ def shots(tmp_path: Path) -> Callable[[object, str], Path]:
     return shoot
 
 
+def settled(tab: object) -> None:
+    """Wait until htmx has settled what it swapped in: new content's triggers are bound only then (20 ms
+    after the swap), so a control used sooner does nothing — a race a loaded machine loses."""
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "() => window.htmx && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def sign_in(tab: object, url: str, name: str = USER, secret: str = PASSWORD) -> None:
     tab.goto(f"{url}/ui/")  # type: ignore[attr-defined]
     tab.get_by_label("User name").fill(name)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.server.ui.conftest import DEMO_PROJECT, WAIT_MS, UiServer, Watched, sign_in
+from tests.server.ui.conftest import DEMO_PROJECT, WAIT_MS, UiServer, Watched, settled, sign_in
 
 QUEUE_POOL = "QueuePool limit of size 5"
 
@@ -56,6 +56,7 @@ def test_issues_list_filters_sorts_and_searches(demo_server: UiServer, page: Any
     expect(first.locator("svg.spark polyline")).to_have_count(1)
     shots(page, "issues")
 
+    settled(page)
     page.get_by_label("Service").select_option("gateway")
     expect(page).to_have_url(re.compile(r"service=gateway"))
     expect(page.locator("table.issues tbody tr").first).to_contain_text("gateway")
@@ -116,6 +117,7 @@ def test_an_issue_shows_its_evidence_and_can_be_resolved(demo_server: UiServer, 
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
     page.get_by_role("link", name=f"Issues of {DEMO_PROJECT}").click()
     expect(page.locator("table.issues tbody tr")).to_have_count(37)
+    settled(page)
     page.get_by_label("Status").select_option("resolved")
     expect(page.locator("table.issues tbody tr")).to_have_count(1)
     expect(page.locator("table.issues tbody tr")).to_contain_text("get_default_payment_method")
