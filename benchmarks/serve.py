@@ -151,6 +151,8 @@ class Outcome:
     cpu_seconds: float | None = None
     """CPU time the server's processes (all of them, children included) spent from the measured load's start
     (after the warm-up) to its end (for faultlens, until everything answered was stored)."""
+    peak_mib: float | None = None
+    """The server's peak resident memory (tree_peak_mib) when the load ended, or for faultlens when all was stored."""
     note: str = ""
     note_runs: str = ""
     """With --repeat, every run's rate (this is the median one)."""
@@ -229,30 +231,53 @@ def run_load(name: str, url: str, bodies: list[bytes], auth: str, args: argparse
                      args.rate))
     if server_pid and outcome.cpu_start is not None:
         outcome.cpu_seconds = tree_cpu_seconds(server_pid) - outcome.cpu_start
+        outcome.peak_mib = tree_peak_mib(server_pid)
     return outcome
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of a process and every live descendant (reaped children included), from /proc."""
+def process_tree(pid: int) -> set[int]:
+    """A process and every live descendant, from /proc."""
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    ticks = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = sum(int(value) for value in fields[11:15]) / ticks
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
         children = [child for child, owner in parents.items() if owner == parent and child not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(times.get(member, 0.0) for member in tree)
+    return tree
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and every live descendant (reaped children included), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / ticks
+    return total
+
+
+def tree_peak_mib(pid: int) -> float:
+    """The sum of each live process's peak resident memory (VmHWM) in the tree: an upper bound of the
+    server's peak, which a long run shows flat or growing."""
+    total_kib = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total_kib += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return total_kib / 1024
 
 
 # --- the servers -----------------------------------------------------------------------------
@@ -341,6 +366,7 @@ def bench_faultlens(args: argparse.Namespace, bodies: list[bytes], work: Path) -
         outcome.stored_seconds = outcome.seconds + waited
         if outcome.cpu_start is not None:
             outcome.cpu_seconds = tree_cpu_seconds(server.pid) - outcome.cpu_start
+            outcome.peak_mib = tree_peak_mib(server.pid)
         if outcome.stored is not None:
             outcome.stored -= args.warmup  # the CPU counted is the measured load's, so are the events
         return outcome
@@ -451,7 +477,7 @@ def report(results: list[Outcome], args: argparse.Namespace, load_before: float)
           f"or {args.duration:g} s per server after {args.warmup} warm-up requests; one event per envelope; "
           f"{os.cpu_count()} cores, load average {load_before:.1f} before the run (other work skews the figures)\n")
     print(f"{'server':<24}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'answered':>10}{'failed':>8}"
-          f"{'stored':>9}{'stored/s':>10}{'drain s':>9}{'CPU ms/event':>14}")
+          f"{'stored':>9}{'stored/s':>10}{'drain s':>9}{'CPU ms/event':>14}{'peak MiB':>10}")
     for r in results:
         if r.note:
             print(f"{r.name:<24}  not measured: {r.note}")
@@ -460,8 +486,9 @@ def report(results: list[Outcome], args: argparse.Namespace, load_before: float)
         stored_rate = "" if r.stored is None or not r.stored_seconds else f"{r.stored / r.stored_seconds:.0f}"
         drain = "" if r.stored_seconds is None else f"{r.stored_seconds - r.seconds:.1f}"
         cpu = "" if r.cpu_ms_per_event is None else f"{r.cpu_ms_per_event:.3f}"
+        peak = "" if r.peak_mib is None else f"{r.peak_mib:.0f}"
         print(f"{r.name:<24}{r.rate:>10.0f}{r.percentile(0.5):>9.1f}{r.percentile(0.99):>9.1f}{r.answered:>10}"
-              f"{sum(r.failed.values()):>8}{stored:>9}{stored_rate:>10}{drain:>9}{cpu:>14}")
+              f"{sum(r.failed.values()):>8}{stored:>9}{stored_rate:>10}{drain:>9}{cpu:>14}{peak:>10}")
         if r.failed:
             print(f"{'':<24}failures: {json.dumps(r.failed)}")
         if r.note_runs:
