@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -89,24 +90,59 @@ def test_events_survive_in_the_file(tmp_path):
     store.close()
 
 
-def test_a_transaction_over_the_ingest_memory_limit_is_written(tmp_path):
-    """A batch whose transaction is larger than the ingest memory limit (one huge request to the server)
-    is written with the queries' limit, not refused on every retry; later batches go back to the small one."""
+def oversized_batch(tmp_path) -> tuple[pa.Table, pa.Table]:
+    """One event, and 1,500 copies with other ids whose transaction is larger than the ingest memory limit."""
     log = tmp_path / "worker.log"
     write_log(log, 1)
     staging = StagingStore({}, None)
     Ingestor(staging, IngestOptions()).run([str(log)])
     one = staging.take().tables["events"]
-    count = 1500
-    big = one.take([0] * count)
-    big = big.set_column(big.schema.get_field_index("id"), "id", pa.array([f"event-{n}" for n in range(count)]))
-    big = big.set_column(big.schema.get_field_index("message"), "message", pa.array(["x" * 60_000] * count))
+    big = one.take([0] * 1500)
+    big = big.set_column(big.schema.get_field_index("id"), "id", pa.array([f"event-{n}" for n in range(1500)]))
+    big = big.set_column(big.schema.get_field_index("message"), "message", pa.array(["x" * 60_000] * 1500))
     assert big.nbytes > 64 * 1024 * 1024
+    return one, big
+
+
+def test_a_transaction_over_the_ingest_memory_limit_is_written(tmp_path):
+    """A batch whose transaction is larger than the ingest memory limit (one huge request to the server)
+    is written with the queries' limit, not refused on every retry; later batches go back to the small one."""
+    one, big = oversized_batch(tmp_path)
     store = open_store(str(tmp_path / "store.duckdb"))
-    assert store.write_staged(StagedBatch({"events": big})) == count
+    assert store.write_staged(StagedBatch({"events": big})) == 1500
     assert store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("61.0 MiB", "64.0 MB")
     assert store.write_staged(StagedBatch({"events": one})) == 1
-    assert store.query("totals")[0]["events"] == count + 1
+    assert store.query("totals")[0]["events"] == 1501
+    store.close()
+
+
+class RefusesToLowerTheLimit:
+    """A store's connection on which DuckDB refuses to lower the memory limit, as it did when it held
+    more than the ingest limit and could not evict it (an index it loads whole). Fault injection: every
+    other statement goes to the real connection."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def execute(self, sql: str, *args):
+        if sql.startswith("SET memory_limit") and duckdb_store.INGEST_MEMORY_LIMIT in sql:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: Failed to change memory limit")
+        return self.con.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+
+def test_a_committed_write_stands_when_the_limit_cannot_be_lowered_after_it(tmp_path):
+    """The oversized batch committed at the larger limit; DuckDB then refusing to go back to the small one
+    keeps the larger limit instead of failing the write (it raised, once, from the limit's reset)."""
+    one, big = oversized_batch(tmp_path)
+    store = open_store(str(tmp_path / "store.duckdb"))
+    store.con = RefusesToLowerTheLimit(store.con)
+    assert store.write_staged(StagedBatch({"events": big})) == 1500
+    assert store.write_staged(StagedBatch({"events": one})) == 1
+    assert store.query("totals")[0]["events"] == 1501
+    store.con = store.con.con
     store.close()
 
 

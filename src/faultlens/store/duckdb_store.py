@@ -114,11 +114,11 @@ class DuckDBStore:
             self.con.execute("ALTER TABLE events_unkeyed RENAME TO events")
             self.con.execute("COMMIT")
         except duckdb.Error:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
         finally:
             if not self._query_limit_set:
-                self.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+                self._lower_limit()
 
     def append_events(self, events: Sequence[Event]) -> int:
         if not events:
@@ -186,7 +186,16 @@ class DuckDBStore:
         except duckdb.Error as exc:
             raise StoreError(f"cannot write {', '.join(tables)}: {exc}", path=self.path) from None
         finally:
+            self._lower_limit()
+
+    def _lower_limit(self) -> None:
+        """Back to the ingest limit after a write that needed more. DuckDB refuses while it holds more
+        than that and cannot evict it; the larger limit then stays, rather than failing a write that
+        has committed (it did, with the index events.id once had)."""
+        try:
             self.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+        except duckdb.OutOfMemoryException:
+            self._query_limit_set = True
 
     def _write_transaction(self, tables: Mapping[str, pa.Table], grouping_state: str | None,
                            forget_segments: Sequence[int]) -> int:
