@@ -32,7 +32,7 @@ With `--rate`, requests start on a fixed schedule (that many per second, `--conc
 flight) instead of as fast as they are answered. Read the CPU column then: at full load a server's
 cost per event depends on how busy the machine is (the load generator shares it, and a server
 batches more as it gets busier), so saturated runs vary by several percent, while faultlens's CPU per
-event at one paced rate repeated within 2% (0.401 and 0.408 ms at 3,000/s): the figure to compare
+event at one paced rate repeated within 2% (0.395 and 0.390 ms at 3,000/s): the figure to compare
 two versions by.
 
 The load generator shares the machine's cores with the server it loads; every target pays that

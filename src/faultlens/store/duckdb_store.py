@@ -212,7 +212,7 @@ class DuckDBStore:
                 params: dict[str, Any] = {}
                 if name == "events":
                     table = unseen_events(table)
-                    params = dict(zip(("lo", "hi"), time_span(table), strict=True))
+                    params["lo"], params["hi"] = time_span(table)
                 self.con.register("arrow_batch", table)
                 sql = WRITE_SQL.get(name, f"INSERT INTO {name} SELECT * FROM arrow_batch")
                 row = self.con.execute(sql, params).fetchone()
